@@ -1,0 +1,235 @@
+//! Messages in Vietnamese (the default) and English (`Accept-Language: en`).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{AcceptLanguage, Header};
+use actix_web::HttpRequest;
+
+/// The response language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Tiếng Việt, the default.
+    #[default]
+    Vi,
+    /// English, on request.
+    En,
+}
+
+impl Lang {
+    /// The best language the client accepts, by its quality values; Vietnamese by default.
+    pub fn from_request(req: &HttpRequest) -> Self {
+        let Ok(accept) = AcceptLanguage::parse(req) else {
+            return Lang::Vi;
+        };
+        for pref in accept.ranked() {
+            if let actix_web::http::header::Preference::Specific(tag) = pref {
+                match tag.primary_language() {
+                    "vi" => return Lang::Vi,
+                    "en" => return Lang::En,
+                    _ => {}
+                }
+            }
+        }
+        Lang::Vi
+    }
+
+    /// The `Content-Language` value.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Title and detail of a problem `code`, in both languages.
+fn problem_text(code: &str) -> (&'static str, &'static str, &'static str, &'static str) {
+    // (title vi, detail vi, title en, detail en)
+    match code {
+        "not_found" => (
+            "Không tìm thấy",
+            "Không tìm thấy tài nguyên được yêu cầu.",
+            "Not found",
+            "The requested resource does not exist.",
+        ),
+        "route_not_found" => (
+            "Không tìm thấy",
+            "Không có đường dẫn API này.",
+            "Not found",
+            "No API route matches this path.",
+        ),
+        "method_not_allowed" => (
+            "Phương thức không được hỗ trợ",
+            "Đường dẫn này không hỗ trợ phương thức HTTP đã dùng; xem tiêu đề Allow.",
+            "Method not allowed",
+            "This path does not support the HTTP method used; see the Allow header.",
+        ),
+        "malformed_json" => (
+            "JSON không hợp lệ",
+            "Nội dung yêu cầu không phải JSON hợp lệ hoặc không đúng cấu trúc.",
+            "Malformed JSON",
+            "The request body is not valid JSON or does not have the expected shape.",
+        ),
+        "invalid_query" => (
+            "Tham số truy vấn không hợp lệ",
+            "Một hoặc nhiều tham số truy vấn không hợp lệ.",
+            "Invalid query parameter",
+            "One or more query parameters are invalid.",
+        ),
+        "invalid_path" => (
+            "Tham số đường dẫn không hợp lệ",
+            "Một tham số trong đường dẫn không hợp lệ.",
+            "Invalid path parameter",
+            "A path parameter is invalid.",
+        ),
+        "invalid_header" => (
+            "Tiêu đề không hợp lệ",
+            "Một tiêu đề HTTP không hợp lệ.",
+            "Invalid header",
+            "An HTTP header is invalid.",
+        ),
+        "bad_request" => (
+            "Yêu cầu không hợp lệ",
+            "Yêu cầu không hợp lệ.",
+            "Bad request",
+            "The request is invalid.",
+        ),
+        "unsupported_media_type" => (
+            "Kiểu nội dung không được hỗ trợ",
+            "Kiểu nội dung (Content-Type) của yêu cầu không được hỗ trợ.",
+            "Unsupported media type",
+            "The request's Content-Type is not supported.",
+        ),
+        "payload_too_large" => (
+            "Nội dung quá lớn",
+            "Nội dung yêu cầu vượt quá giới hạn cho phép.",
+            "Payload too large",
+            "The request body exceeds the allowed size.",
+        ),
+        "not_acceptable" => (
+            "Không thể đáp ứng định dạng",
+            "Không có định dạng phản hồi phù hợp với tiêu đề Accept.",
+            "Not acceptable",
+            "No response format matches the Accept header.",
+        ),
+        "validation_failed" => (
+            "Dữ liệu không hợp lệ",
+            "Một hoặc nhiều trường dữ liệu vi phạm quy tắc.",
+            "Validation failed",
+            "One or more fields break a rule.",
+        ),
+        "already_exists" => (
+            "Đã tồn tại",
+            "Tài nguyên với mã này đã tồn tại.",
+            "Already exists",
+            "A resource with this key already exists.",
+        ),
+        "referenced_entity_missing" => (
+            "Tham chiếu không tồn tại",
+            "Dữ liệu tham chiếu đến một đối tượng không tồn tại.",
+            "Missing reference",
+            "The data refers to an entity that does not exist.",
+        ),
+        "conflict" => (
+            "Xung đột",
+            "Yêu cầu xung đột với trạng thái hiện tại.",
+            "Conflict",
+            "The request conflicts with the current state.",
+        ),
+        "precondition_failed" => (
+            "Điều kiện không thỏa",
+            "Tài nguyên đã thay đổi kể từ khi bạn đọc (If-Match).",
+            "Precondition failed",
+            "The resource changed since you read it (If-Match).",
+        ),
+        "unauthorized" => (
+            "Chưa xác thực",
+            "Cần đăng nhập hoặc mã truy cập hợp lệ.",
+            "Unauthorized",
+            "A valid access token is required.",
+        ),
+        "forbidden" => (
+            "Không có quyền",
+            "Bạn không có quyền thực hiện thao tác này.",
+            "Forbidden",
+            "You are not allowed to perform this operation.",
+        ),
+        "too_many_requests" => (
+            "Quá nhiều yêu cầu",
+            "Quá nhiều yêu cầu; vui lòng thử lại sau.",
+            "Too many requests",
+            "Too many requests; retry later.",
+        ),
+        "service_unavailable" => (
+            "Dịch vụ tạm thời không sẵn sàng",
+            "Cơ sở dữ liệu tạm thời không phản hồi; vui lòng thử lại sau.",
+            "Service unavailable",
+            "The database is temporarily unavailable; retry later.",
+        ),
+        "database_timeout" => (
+            "Hết thời gian xử lý",
+            "Truy vấn cơ sở dữ liệu vượt quá thời gian cho phép; vui lòng thử lại sau.",
+            "Database timeout",
+            "The database query took too long; retry later.",
+        ),
+        "not_ready" => (
+            "Chưa sẵn sàng",
+            "Dịch vụ chưa sẵn sàng: cơ sở dữ liệu không truy cập được hoặc chưa cập nhật cấu trúc.",
+            "Not ready",
+            "The service is not ready: the database is unreachable or not migrated.",
+        ),
+        _ => (
+            "Lỗi máy chủ",
+            "Đã xảy ra lỗi không mong muốn; mã yêu cầu giúp tra cứu nhật ký.",
+            "Internal server error",
+            "An unexpected error occurred; the request id helps find it in the logs.",
+        ),
+    }
+}
+
+/// The localised title of a problem code.
+pub fn title(code: &str, lang: Lang) -> &'static str {
+    let (tv, _, te, _) = problem_text(code);
+    match lang {
+        Lang::Vi => tv,
+        Lang::En => te,
+    }
+}
+
+/// The localised detail of a problem code.
+pub fn detail(code: &str, lang: Lang) -> &'static str {
+    let (_, dv, _, de) = problem_text(code);
+    match lang {
+        Lang::Vi => dv,
+        Lang::En => de,
+    }
+}
+
+/// The localised message of a field rule, with `{param}` placeholders filled in.
+pub fn field_message(code: &str, params: &BTreeMap<String, String>, lang: Lang) -> String {
+    let (vi, en) = match code {
+        "required" => ("Trường này là bắt buộc.", "This field is required."),
+        "invalid_enum" => ("Giá trị không hợp lệ; chấp nhận: {allowed}.", "Invalid value; accepted: {allowed}."),
+        "invalid_date" => ("Ngày không hợp lệ; định dạng YYYY-MM-DD.", "Invalid date; the format is YYYY-MM-DD."),
+        "invalid_integer" => ("Phải là số nguyên.", "Must be an integer."),
+        "out_of_range" => ("Giá trị phải từ {min} đến {max}.", "The value must be between {min} and {max}."),
+        "too_long" => ("Dài quá {max} ký tự.", "Longer than {max} characters."),
+        "invalid_cursor" => ("Con trỏ phân trang không hợp lệ; hãy dùng next_cursor của trang trước.", "Invalid pagination cursor; use the previous page's next_cursor."),
+        "invalid_unit_code" => ("Mã đơn vị chỉ gồm chữ in hoa không dấu, chữ số, '-' và '_', dài 2–40 ký tự, bắt đầu bằng chữ.", "A unit code is 2–40 upper-case ASCII letters, digits, '-' or '_', starting with a letter."),
+        "invalid_characters" => ("Chứa ký tự không được phép.", "Contains characters that are not allowed."),
+        "invalid_type" => ("Kiểu dữ liệu không đúng.", "Wrong data type."),
+        "unknown_field" => ("Trường không được hỗ trợ.", "Unknown field."),
+        "invalid_json" => ("JSON không hợp lệ: {reason}", "Invalid JSON: {reason}"),
+        "invalid_value" => ("Giá trị không hợp lệ.", "Invalid value."),
+        _ => ("Giá trị không hợp lệ ({code}).", "Invalid value ({code})."),
+    };
+    let template = match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    };
+    let mut out = template.replace("{code}", code);
+    for (key, value) in params {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}

@@ -1,0 +1,7 @@
+//! DTI Hub domain: entities, typed identifiers and rules, free of any web or database framework.
+
+pub mod error;
+pub mod text;
+pub mod unit;
+
+pub use error::{DomainError, FieldError};

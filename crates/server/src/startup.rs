@@ -1,0 +1,159 @@
+//! Building the application: pool, migrations, demo data, the actix server on a bound port.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use dtihub_api::edge::{edge, RequestSpan};
+use dtihub_api::openapi::ApiDoc;
+use dtihub_api::routes::{self, RouteTable, SPEC_PATH};
+use dtihub_api::{extract, metrics, AppState};
+use dtihub_db::Backend;
+use dtihub_service::Store;
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi as _;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::settings::Settings;
+
+/// A built, bound, not yet running DTI Hub.
+pub struct Application {
+    server: Server,
+    host: String,
+    port: u16,
+    store: Store,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+/// Opens the database named by the settings and applies pending migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.database_url.expose_secret().to_owned();
+    let options = settings.pool_options();
+    let backend = Backend::from_url(&url);
+    let redacted = settings.redacted_database_url();
+    let store = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<Store> {
+        let pool = dtihub_db::conn::build_pool(&url, &options)
+            .with_context(|| format!("opening the {} database at {redacted}", backend.as_str()))?;
+        let store = Store::new(pool, backend);
+        let applied = store.migrate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied database migrations");
+        }
+        Ok(store)
+    })
+    .await??;
+    Ok(store)
+}
+
+/// Loads the demo data into an empty database.
+pub async fn seed_demo(store: &Store) -> anyhow::Result<usize> {
+    let store = store.clone();
+    let inserted =
+        actix_web::rt::task::spawn_blocking(move || dtihub_service::demo::seed_units(&store))
+            .await?
+            .map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?;
+    if inserted > 0 {
+        tracing::info!(
+            units = inserted,
+            "loaded demo units from the source documents"
+        );
+    }
+    Ok(inserted)
+}
+
+impl Application {
+    /// Opens the database, migrates, seeds when asked, and binds the HTTP server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = open_store(&settings).await?;
+        if settings.seed_demo {
+            seed_demo(&store).await?;
+        }
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let port = address.port();
+        let host = address.ip().to_string();
+        let server = serve(listener, store.clone(), &settings)?;
+        Ok(Self {
+            server,
+            host,
+            port,
+            store,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The bound address's host.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The store the application uses.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The server future, for tests that spawn it.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+
+    /// Runs until SIGTERM/SIGINT, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Result<Server> {
+    let prometheus = metrics::build(store.clone()).map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let registry = web::Data::new(prometheus.registry.clone());
+    let state = web::Data::new(AppState {
+        store,
+        ready_timeout: Duration::from_secs(1),
+    });
+    let route_table = web::Data::new(RouteTable::from_spec(&routes::openapi()));
+    let body_limit = settings.body_limit_bytes;
+
+    let mut server = HttpServer::new(move || {
+        let (app, spec) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(state.clone())
+            .app_data(registry.clone())
+            .app_data(route_table.clone())
+            .app_data(extract::json_config(body_limit))
+            .app_data(extract::payload_config(body_limit))
+            .app_data(extract::query_config())
+            .app_data(extract::path_config())
+            .configure(routes::api_v1)
+            .configure(routes::ops_routes)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url(SPEC_PATH, spec))
+            .default_service(web::to(routes::fallback))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(prometheus.clone())
+            .wrap(from_fn(edge))
+    })
+    .shutdown_timeout(settings.shutdown_timeout_secs)
+    .listen(listener)?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,114 @@
+//! What a use case can fail with; the API layer maps each variant to a status.
+
+use dtihub_db::{DatabaseErrorKind, DieselError};
+use dtihub_domain::{DomainError, FieldError};
+
+/// A use case's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The entity does not exist, or the caller may not know that it does.
+    #[error("{entity} not found")]
+    NotFound {
+        /// Entity name (`unit`, `report`, ...).
+        entity: &'static str,
+    },
+    /// Inputs break one or more rules.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// The request conflicts with the current state (duplicate key, wrong state).
+    #[error("conflict: {code}")]
+    Conflict {
+        /// Stable snake_case reason.
+        code: &'static str,
+    },
+    /// The database or the pool cannot serve now; the client should retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The database gave up on a statement that ran too long.
+    #[error("database timeout: {0}")]
+    Timeout(String),
+    /// A bug or an unexpected state; the cause goes to the log, never to the client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DomainError> for ServiceError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Validation(errors) => ServiceError::Validation(errors),
+        }
+    }
+}
+
+impl From<DieselError> for ServiceError {
+    fn from(e: DieselError) -> Self {
+        classify_diesel(e)
+    }
+}
+
+/// Sorts a diesel error into unavailable / timeout / conflict / internal.
+///
+/// diesel does not expose SQLSTATE for every class, so connection loss (57P01 admin
+/// shutdown, 08006 connection failure), statement timeouts (57014) and SQLite's busy lock
+/// are recognised by kind first and by the driver's message otherwise.
+fn classify_diesel(e: DieselError) -> ServiceError {
+    match &e {
+        DieselError::NotFound => ServiceError::NotFound { entity: "row" },
+        DieselError::DatabaseError(kind, info) => {
+            let message = info.message().to_ascii_lowercase();
+            match kind {
+                DatabaseErrorKind::UniqueViolation => ServiceError::Conflict {
+                    code: "already_exists",
+                },
+                DatabaseErrorKind::ForeignKeyViolation => ServiceError::Conflict {
+                    code: "referenced_entity_missing",
+                },
+                DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure => {
+                    ServiceError::Unavailable(e.to_string())
+                }
+                _ if message.contains("statement timeout")
+                    || message.contains("canceling statement") =>
+                {
+                    ServiceError::Timeout(e.to_string())
+                }
+                _ if is_connection_message(&message) => ServiceError::Unavailable(e.to_string()),
+                _ => ServiceError::Internal(e.to_string()),
+            }
+        }
+        DieselError::BrokenTransactionManager => ServiceError::Unavailable(e.to_string()),
+        _ => {
+            let message = e.to_string().to_ascii_lowercase();
+            if is_connection_message(&message) {
+                ServiceError::Unavailable(e.to_string())
+            } else {
+                ServiceError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+fn is_connection_message(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "connection refused",
+        "could not connect",
+        "no connection to the server",
+        "connection to server",
+        "the database system is",
+        "database is locked",
+        "database is busy",
+        "ssl connection has been closed",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+}
+
+impl From<dtihub_db::PoolError> for ServiceError {
+    fn from(e: dtihub_db::PoolError) -> Self {
+        ServiceError::Unavailable(e.to_string())
+    }
+}
