@@ -127,11 +127,15 @@ fn serve(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Re
         store,
         ready_timeout: Duration::from_secs(1),
     });
-    let route_table = web::Data::new(RouteTable::from_spec(&routes::openapi()));
+    let spec = routes::openapi();
+    let route_table = web::Data::new(RouteTable::from_spec(&spec));
     let body_limit = settings.body_limit_bytes;
 
     let mut server = HttpServer::new(move || {
-        let (app, spec) = App::new()
+        // Swagger UI and the spec first: the `/api/v1` scope would otherwise take the spec's path.
+        let (app, _) = App::new()
+            .service(SwaggerUi::new("/docs/{_:.*}").url(SPEC_PATH, spec.clone()))
+            .service(web::redirect("/docs", "/docs/"))
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
@@ -144,8 +148,7 @@ fn serve(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Re
             .configure(routes::api_v1)
             .configure(routes::ops_routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url(SPEC_PATH, spec))
-            .default_service(web::to(routes::fallback))
+        app.default_service(web::to(routes::fallback))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(prometheus.clone())
             .wrap(from_fn(edge))

@@ -1,0 +1,15 @@
+//! End-to-end tests: the real application on port 0, spoken to over HTTP.
+//!
+//! Every test gets its own database: a temporary SQLite file, or a fresh PostgreSQL database
+//! when `TEST_DATABASE_URL` (or a `postgres://` `DATABASE_URL`) names a server.
+
+// Test code fails by panicking: that is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod errors;
+mod migrations;
+mod ops;
+mod spec;
+mod units;
