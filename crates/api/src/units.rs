@@ -105,8 +105,9 @@ pub struct UnitListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    #[param(value_type = Option<String>)]
+    /// Opaque cursor from the previous page's `next_cursor`; a cursor the server did not issue
+    /// is rejected with 400.
+    #[param(value_type = Option<String>, min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
