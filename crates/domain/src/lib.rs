@@ -3,5 +3,6 @@
 pub mod error;
 pub mod text;
 pub mod unit;
+pub mod vn_number;
 
 pub use error::{DomainError, FieldError};
