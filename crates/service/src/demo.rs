@@ -10,7 +10,8 @@ use crate::units;
 const UNITS_JSON: &str = include_str!("demo/units.json");
 
 /// The demo units: the province, the departments named in the 2025 plan (and those merged
-/// away in 2025, kept for history), and the 29 communes and wards of its Phụ lục II.
+/// away in 2025, kept for history), the agencies the earlier plans assign work or money to
+/// (see `demo/catalog/`), and the 29 communes and wards of the 2025 plan's Phụ lục II.
 pub fn demo_units() -> Result<Vec<Unit>, ServiceError> {
     serde_json::from_str(UNITS_JSON).map_err(|e| ServiceError::Internal(format!("demo units: {e}")))
 }

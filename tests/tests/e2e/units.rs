@@ -44,8 +44,9 @@ async fn lists_the_demo_units_in_code_order_across_pages() {
     let mut sorted = paged.clone();
     sorted.sort();
     assert_eq!(paged, sorted);
-    // The province, 13 current and 6 former departments, 29 communes and wards, 3 districts.
-    assert_eq!(paged.len(), 52);
+    // The province, 15 current and 8 former departments (the plan catalog's units included),
+    // 29 communes and wards, 3 districts.
+    assert_eq!(paged.len(), 56);
     assert!(paged.contains(&"SO-KHCN".to_owned()));
     assert!(paged.contains(&"XA-TRAM-CHIM".to_owned()));
 }
