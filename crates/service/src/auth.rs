@@ -340,6 +340,8 @@ impl Auth {
         };
         let grant = self.inner.store.transaction(|conn| {
             repo::throttle::clear(conn, &keys[0].0)?;
+            // Housekeeping where it is cheap: expired refresh tokens can never be used again.
+            repo::tokens::purge_expired_refresh(conn, now_naive())?;
             let family = uuid::Uuid::new_v4().to_string();
             let refresh = self.new_refresh_token(conn, user.id, &family)?;
             let (token, claims) = self.user_token(&user)?;
