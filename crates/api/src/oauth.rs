@@ -313,7 +313,13 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
                 refresh_token: grant.refresh_token,
                 scope: grant.scope,
             }),
-        Ok(Err(e)) => grant_error(e),
+        Ok(Err(e)) => {
+            if matches!(e, GrantError::InvalidGrant | GrantError::InvalidClient) {
+                // Slow guessing down; the throttle refuses outright past the limit.
+                actix_web::rt::time::sleep(state.auth.failure_delay()).await;
+            }
+            grant_error(e)
+        }
         Err(e) => actix_web::ResponseError::error_response(&ApiError::from(e)),
     }
 }

@@ -81,6 +81,8 @@ pub struct Settings {
     pub login_max_failures_per_address: u32,
     /// The sliding window of login throttling, in seconds.
     pub login_window_secs: u64,
+    /// Milliseconds a failed login waits before it is answered.
+    pub login_failure_delay_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -107,6 +109,7 @@ struct Defaults {
     login_max_failures: u32,
     login_max_failures_per_address: u32,
     login_window_secs: u64,
+    login_failure_delay_ms: u64,
 }
 
 /// The embedded default database.
@@ -137,6 +140,7 @@ impl Default for Defaults {
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_window_secs: 15 * 60,
+            login_failure_delay_ms: 500,
         }
     }
 }
@@ -194,6 +198,7 @@ impl Settings {
             login_max_failures: d.login_max_failures,
             login_max_failures_per_address: d.login_max_failures_per_address,
             login_window_secs: d.login_window_secs,
+            login_failure_delay_ms: 0,
         }
     }
 
@@ -243,6 +248,7 @@ impl Settings {
                 max_failures_per_account: self.login_max_failures,
                 max_failures_per_address: self.login_max_failures_per_address,
                 window: Duration::from_secs(self.login_window_secs.max(1)),
+                failure_delay: Duration::from_millis(self.login_failure_delay_ms),
             },
         })
     }

@@ -30,6 +30,9 @@ pub struct ThrottleConfig {
     pub max_failures_per_address: u32,
     /// The sliding window.
     pub window: Duration,
+    /// How long a failed attempt waits before it is answered: slows guessing on each
+    /// connection before the limit refuses it outright.
+    pub failure_delay: Duration,
 }
 
 impl Default for ThrottleConfig {
@@ -38,6 +41,7 @@ impl Default for ThrottleConfig {
             max_failures_per_account: 5,
             max_failures_per_address: 20,
             window: Duration::from_secs(15 * 60),
+            failure_delay: Duration::from_millis(500),
         }
     }
 }
@@ -194,6 +198,11 @@ impl Auth {
     /// The token keys.
     pub fn keys(&self) -> &TokenKeys {
         &self.inner.keys
+    }
+
+    /// How long to hold back the answer to a failed login or client authentication.
+    pub fn failure_delay(&self) -> Duration {
+        self.inner.throttle.failure_delay
     }
 
     fn throttle_keys(&self, account: String, ctx: &RequestContext) -> Vec<(String, u32)> {

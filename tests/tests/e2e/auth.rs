@@ -729,3 +729,24 @@ async fn swagger_ui_password_flow_logs_in() {
         assert_eq!(me(&app, &token).await.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn failed_logins_are_slowed_down() {
+    let app = spawn_app_with(|s| s.login_failure_delay_ms = 300).await;
+    let started = std::time::Instant::now();
+    let response = app
+        .token_form(&[
+            ("grant_type", "password"),
+            ("username", "demo-admin"),
+            ("password", "not the password"),
+        ])
+        .await;
+    assert_oauth_error(response, 400, "invalid_grant").await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    app.login("demo-admin", PASSWORD).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "success is not delayed"
+    );
+}
