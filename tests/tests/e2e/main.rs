@@ -8,7 +8,11 @@
 
 mod support;
 
+mod access;
+mod admin;
+mod auth;
 mod errors;
+mod jwt;
 mod migrations;
 mod ops;
 mod spec;

@@ -1,5 +1,10 @@
 //! Repository functions, one module per table.
 
 pub mod audit;
+pub mod clients;
+pub mod keys;
 pub mod migrations;
+pub mod throttle;
+pub mod tokens;
 pub mod units;
+pub mod users;
