@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod error;
+pub mod period;
 pub mod text;
 pub mod unit;
 pub mod vn_number;
