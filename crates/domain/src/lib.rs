@@ -1,6 +1,7 @@
 //! DTI Hub domain: entities, typed identifiers and rules, free of any web or database framework.
 
 pub mod access;
+pub mod calendar;
 pub mod error;
 pub mod period;
 pub mod text;
