@@ -4,6 +4,7 @@ pub mod access;
 pub mod calendar;
 pub mod error;
 pub mod period;
+pub mod report;
 pub mod schedule;
 pub mod text;
 pub mod unit;
