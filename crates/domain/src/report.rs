@@ -1,4 +1,5 @@
-//! Periodic reports (báo cáo định kỳ): the workflow a unit's report goes through.
+//! Periodic reports (báo cáo định kỳ): the workflow a unit's report goes through, and (in
+//! [`validation`]) the rules its values must keep.
 //!
 //! The workflow decides only which actions are legal from which status; who may perform them
 //! (unit reporter, unit approver, coordinator) is the service layer's business.
@@ -14,6 +15,8 @@
 //! A returned report stays `returned` while the unit edits it, so that the coordinator's list
 //! of reports waiting on a unit stays true until it is submitted again. Reopening an accepted
 //! report hands it back to the unit the same way, as `returned` with the coordinator's reason.
+
+pub mod validation;
 
 use std::fmt;
 use std::str::FromStr;
