@@ -1,0 +1,207 @@
+//! The DTI Hub load generator.
+//!
+//! One run: pick a target (a running server, or the same [`dtihub::Application`] the binary
+//! runs, started in this process on port 0 over a fresh SQLite file or a throwaway PostgreSQL
+//! database), create a data set and users through the API as the bootstrap `admin`
+//! ([`setup`]), then run each named scenario ([`scenarios`]) for a duration at a concurrency
+//! and print one line per scenario. On PostgreSQL in process, each scenario whose SQL can be
+//! replayed also gets an anchor ([`anchor`]): `pgbench` running the SQL those very requests
+//! issued, at the same concurrency and duration, so the HTTP figure reads as a ratio of what
+//! the database alone does on this machine.
+//!
+//! BENCHMARKS.md at the repository root says how to run it and what the figures mean.
+
+pub mod anchor;
+pub mod capture;
+pub mod report;
+pub mod scenarios;
+pub mod setup;
+pub mod target;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::report::{Machine, RunReport};
+use crate::target::{DatabaseChoice, Target};
+
+/// Command-line options of `dtihub-bench`.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "dtihub-bench", version, about = "Load generator for DTI Hub")]
+pub struct Options {
+    /// Benchmark a running server at this base URL (e.g. http://127.0.0.1:8081) instead of
+    /// starting one in this process.
+    #[arg(long, conflicts_with = "database")]
+    pub server: Option<String>,
+
+    /// In-process server database: `sqlite` (a temporary file) or a PostgreSQL server URL
+    /// (`postgres://user@host:5432/postgres`) on which a throwaway database is created and
+    /// dropped afterwards.
+    #[arg(long, default_value = "sqlite")]
+    pub database: String,
+
+    /// Password of the bootstrap `admin` of the `--server` (in process one is generated).
+    #[arg(long, env = "DTIHUB_BENCH_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// With `--server`: the server's process id, to report its peak RSS (VmHWM).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+
+    /// Scenarios to run, comma-separated, or `all`.
+    #[arg(long, default_value = "all", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+
+    /// Measured time per scenario (`20s`, `500ms`, `1m`).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Unmeasured warm-up per scenario.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+
+    /// Concurrent clients, each with its own user and keep-alive connection.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// Communes to create (one unit and one reporter each).
+    #[arg(long, default_value_t = 50)]
+    pub communes: usize,
+
+    /// HTTP worker threads of the in-process server (default: the server's own, one per core).
+    #[arg(long)]
+    pub server_workers: Option<usize>,
+
+    /// Write all results as JSON to this file.
+    #[arg(long)]
+    pub json_out: Option<PathBuf>,
+
+    /// The pgbench executable (default: on PATH, else /usr/lib/postgresql/*/bin/pgbench).
+    #[arg(long)]
+    pub pgbench: Option<PathBuf>,
+
+    /// Skip the pgbench anchors.
+    #[arg(long)]
+    pub no_anchors: bool,
+}
+
+/// Parses `20s`, `1500ms`, `2m` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("not a duration: {text:?} (try 20s, 500ms, 1m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" | "min" => value * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?} (ms, s, m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// Runs the whole benchmark: target, data set, every scenario, anchors, report.
+pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
+    let selected = scenarios::resolve(&options.scenarios)?;
+    anyhow::ensure!(options.concurrency > 0, "--concurrency must be at least 1");
+    anyhow::ensure!(options.communes > 0, "--communes must be at least 1");
+    let machine_before = Machine::observe();
+
+    let choice = match &options.server {
+        Some(url) => DatabaseChoice::Remote(url.trim_end_matches('/').to_owned()),
+        None => DatabaseChoice::parse(&options.database)?,
+    };
+    let target = Target::start(choice, options).await?;
+    eprintln!("target: {}", target.describe());
+
+    let world = setup::create(&target, options)
+        .await
+        .context("creating the data set through the API")?;
+    let world = Arc::new(world);
+    eprintln!(
+        "data set: {} communes, {} users, run id {}",
+        world.communes.len(),
+        world.reporters.len() + 1,
+        world.run_id
+    );
+
+    let pgbench = if options.no_anchors {
+        Err("--no-anchors".to_owned())
+    } else if target.postgres_url().is_none() {
+        Err(target.why_no_anchor())
+    } else {
+        anchor::find_pgbench(options.pgbench.as_deref())
+    };
+    if let Err(why) = &pgbench {
+        eprintln!("anchors skipped: {why}");
+    }
+
+    let mut report = RunReport::new(options, &target, machine_before);
+    println!("{}", report::header());
+    for scenario in selected {
+        let result = scenarios::run(
+            &world,
+            scenario,
+            options.concurrency,
+            options.warmup,
+            options.duration,
+        )
+        .await;
+        println!("{}", result.line());
+        let anchor = match (&pgbench, target.postgres_url(), scenario.replayable_sql) {
+            (Ok(exe), Some(url), true) => {
+                match anchor::measure(&world, scenario, &result, exe, url, options).await {
+                    Ok(anchor) => {
+                        println!("{}", anchor.line());
+                        Some(anchor)
+                    }
+                    Err(e) => {
+                        println!("  anchor {}: failed: {e:#}", scenario.name);
+                        None
+                    }
+                }
+            }
+            (Ok(_), Some(_), false) => {
+                println!(
+                    "  anchor {}: none (its requests write, so their SQL cannot be replayed as is)",
+                    scenario.name
+                );
+                None
+            }
+            _ => None,
+        };
+        report.push(result, anchor, target.peak_rss_kib());
+    }
+    report.finish(&target);
+    println!("{}", report.footer());
+    if let Some(path) = &options.json_out {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("results written to {}", path.display());
+    }
+    target.shutdown().await;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse_in_the_usual_units() {
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("3h").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}
