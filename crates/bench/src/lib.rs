@@ -144,8 +144,10 @@ pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
     }
 
     let mut report = RunReport::new(options, &target, machine_before);
+    report.setup_peak_rss_kib = target.peak_rss_kib().map(|(kib, _)| kib);
     println!("{}", report::header());
     for scenario in selected {
+        let per_scenario_rss = target.reset_peak_rss();
         let result = scenarios::run(
             &world,
             scenario,
@@ -154,7 +156,11 @@ pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
             options.duration,
         )
         .await;
-        println!("{}", result.line());
+        let rss = target.peak_rss_kib().filter(|_| per_scenario_rss);
+        match rss {
+            Some((kib, _)) => println!("{}  rss {:.0} MiB", result.line(), kib as f64 / 1024.0),
+            None => println!("{}", result.line()),
+        }
         let anchor = match (&pgbench, target.postgres_url(), scenario.replayable_sql) {
             (Ok(exe), Some(url), true) => {
                 match anchor::measure(&world, scenario, &result, exe, url, options).await {
@@ -177,7 +183,7 @@ pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
             }
             _ => None,
         };
-        report.push(result, anchor, target.peak_rss_kib());
+        report.push(result, anchor, rss);
     }
     report.finish(&target);
     println!("{}", report.footer());

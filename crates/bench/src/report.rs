@@ -249,8 +249,8 @@ pub struct ScenarioEntry {
     pub result: ScenarioResult,
     /// pgbench on the same SQL, when measured.
     pub anchor: Option<AnchorResult>,
-    /// Peak RSS after this scenario, KiB.
-    pub peak_rss_kib_after: Option<u64>,
+    /// Peak RSS during this scenario (the counter is reset before it), KiB.
+    pub peak_rss_kib: Option<u64>,
 }
 
 /// Everything a run measured; what `--json-out` writes.
@@ -276,7 +276,9 @@ pub struct RunReport {
     pub machine_after: Option<Machine>,
     /// Each scenario, in order.
     pub scenarios: Vec<ScenarioEntry>,
-    /// Peak RSS at the end, KiB.
+    /// Peak RSS while the data set was created (parallel logins hash passwords), KiB.
+    pub setup_peak_rss_kib: Option<u64>,
+    /// Peak RSS over the run, KiB: the largest of the setup's and every scenario's.
     pub peak_rss_kib: Option<u64>,
     /// What the peak RSS is the peak of.
     pub peak_rss_source: Option<String>,
@@ -296,6 +298,7 @@ impl RunReport {
             machine_before,
             machine_after: None,
             scenarios: Vec::new(),
+            setup_peak_rss_kib: None,
             peak_rss_kib: None,
             peak_rss_source: None,
         }
@@ -311,7 +314,7 @@ impl RunReport {
         self.scenarios.push(ScenarioEntry {
             result,
             anchor,
-            peak_rss_kib_after: rss.map(|(kib, _)| kib),
+            peak_rss_kib: rss.map(|(kib, _)| kib),
         });
     }
 
@@ -319,7 +322,14 @@ impl RunReport {
     pub fn finish(&mut self, target: &Target) {
         self.machine_after = Some(Machine::observe());
         if let Some((kib, source)) = target.peak_rss_kib() {
-            self.peak_rss_kib = Some(kib);
+            let peak = self
+                .scenarios
+                .iter()
+                .filter_map(|s| s.peak_rss_kib)
+                .chain(self.setup_peak_rss_kib)
+                .chain([kib])
+                .max();
+            self.peak_rss_kib = peak;
             self.peak_rss_source = Some(source.into());
         }
     }
@@ -335,8 +345,9 @@ impl RunReport {
         let mut out = String::new();
         if let (Some(kib), Some(source)) = (self.peak_rss_kib, &self.peak_rss_source) {
             out.push_str(&format!(
-                "peak RSS: {:.1} MiB ({source})\n",
-                kib as f64 / 1024.0
+                "peak RSS: {:.1} MiB over the run, {:.1} MiB while creating the data set ({source})\n",
+                kib as f64 / 1024.0,
+                self.setup_peak_rss_kib.unwrap_or(0) as f64 / 1024.0,
             ));
         }
         out.push_str(&format!(

@@ -209,6 +209,17 @@ impl Target {
         }
     }
 
+    /// Resets the peak RSS counter (`echo 5 > /proc/<pid>/clear_refs`), so that the next
+    /// reading is the peak of what follows; false when the kernel refused.
+    pub fn reset_peak_rss(&self) -> bool {
+        let path = match &self.kind {
+            TargetKind::InProcess { .. } => "/proc/self/clear_refs".to_owned(),
+            TargetKind::Remote { pid: Some(pid) } => format!("/proc/{pid}/clear_refs"),
+            TargetKind::Remote { pid: None } => return false,
+        };
+        std::fs::write(path, "5").is_ok()
+    }
+
     /// Ends the run: the throwaway database is dropped (the in-process server is left to
     /// exit with the process).
     pub async fn shutdown(self) {
