@@ -137,7 +137,7 @@ pub async fn measure(
     let dir = tempfile::tempdir()?;
     let mut args: Vec<String> = vec![
         "--no-vacuum".into(),
-        "--protocol=extended".into(),
+        "--protocol=prepared".into(),
         format!("--client={}", options.concurrency),
         format!(
             "--jobs={}",
@@ -186,7 +186,7 @@ pub async fn measure(
     let p50_ratio = ratio(http.latency_ms.p50, latency_ms.p50);
     let p99_ratio = ratio(http.latency_ms.p99, latency_ms.p99);
     Ok(AnchorResult {
-        protocol: "extended".into(),
+        protocol: "prepared".into(),
         transactions,
         transactions_per_s,
         pgbench_tps: parse_tps(&stdout),
