@@ -170,6 +170,9 @@ impl From<ServiceError> for ApiError {
                 };
                 ApiError::new(StatusCode::CONFLICT, code)
             }
+            ServiceError::PreconditionFailed { .. } => {
+                ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
+            }
             ServiceError::Unavailable(cause) => ApiError::unavailable(cause),
             ServiceError::Timeout(cause) => {
                 let mut e = ApiError::new(StatusCode::GATEWAY_TIMEOUT, "database_timeout");

@@ -21,6 +21,13 @@ pub enum ServiceError {
         /// Stable snake_case reason.
         code: &'static str,
     },
+    /// The caller's expected version (`If-Match`) is no longer the stored one: someone else
+    /// changed the entity since the caller read it.
+    #[error("{entity} changed since it was read")]
+    PreconditionFailed {
+        /// Entity name.
+        entity: &'static str,
+    },
     /// The database or the pool cannot serve now; the client should retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),

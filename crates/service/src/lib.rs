@@ -2,6 +2,7 @@
 //! between domain values and rows.
 
 pub mod audit;
+pub mod catalog;
 pub mod demo;
 pub mod error;
 pub mod store;

@@ -70,3 +70,6 @@ pub struct NewAudit<'a> {
     pub after_json: Option<String>,
     pub request_id: Option<&'a str>,
 }
+
+mod catalog;
+pub use catalog::*;
