@@ -8,6 +8,7 @@
 
 mod support;
 
+mod catalog;
 mod errors;
 mod migrations;
 mod ops;

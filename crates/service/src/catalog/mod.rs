@@ -78,9 +78,17 @@ pub struct Page<T> {
 
 /// Applies an RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key
 /// (which then takes its default), anything else replaces.
+///
+/// One refinement: an object with a `kind` member (a task's `timing`, an indicator's
+/// `evaluation_time`) is one variant of a tagged union and replaces the old value whole, since
+/// merging a month into a quarter would leave the quarter's fields behind.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
+    merge(target, patch, true);
+}
+
+fn merge(target: &mut Value, patch: &Value, root: bool) {
     match patch {
-        Value::Object(fields) => {
+        Value::Object(fields) if root || !fields.contains_key("kind") => {
             if !target.is_object() {
                 *target = Value::Object(serde_json::Map::new());
             }
@@ -89,7 +97,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
                     if value.is_null() {
                         into.remove(key);
                     } else {
-                        merge_patch(into.entry(key.clone()).or_insert(Value::Null), value);
+                        merge(into.entry(key.clone()).or_insert(Value::Null), value, false);
                     }
                 }
             }
