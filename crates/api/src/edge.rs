@@ -17,6 +17,11 @@ use crate::i18n::Lang;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// Marks an error response that must keep its own body: the OAuth 2.0 token and revocation
+/// endpoints answer with RFC 6749 error documents, not problem+json.
+#[derive(Debug, Clone, Copy)]
+pub struct NotAProblem;
+
 /// The request id header.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -77,7 +82,7 @@ fn finalize_problem(
     request_id: &str,
 ) -> ServiceResponse<BoxBody> {
     let status = response.status();
-    if status.as_u16() < 400 {
+    if status.as_u16() < 400 || response.response().extensions().contains::<NotAProblem>() {
         return response;
     }
     let known = response.response().extensions().get::<ApiError>().cloned();

@@ -32,6 +32,8 @@ pub struct ApiError {
     pub allow: Option<String>,
     /// Internal cause, logged for 5xx, never rendered.
     pub cause: Option<String>,
+    /// `WWW-Authenticate` header value, for 401 and 403 of bearer-protected operations.
+    pub www_authenticate: Option<&'static str>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -50,7 +52,35 @@ impl ApiError {
             retry_after: None,
             allow: None,
             cause: None,
+            www_authenticate: None,
         }
+    }
+
+    /// 401: no bearer token was sent.
+    pub fn unauthorized() -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "unauthorized");
+        e.www_authenticate = Some(r#"Bearer realm="dtihub""#);
+        e
+    }
+
+    /// 401: the bearer token is invalid, expired, revoked or its subject disabled.
+    pub fn invalid_token(cause: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_token");
+        e.www_authenticate = Some(r#"Bearer realm="dtihub", error="invalid_token""#);
+        e.cause = Some(cause.into());
+        e
+    }
+
+    /// 403: authenticated, but this operation is not allowed to the caller.
+    pub fn forbidden() -> Self {
+        let mut e = Self::new(StatusCode::FORBIDDEN, "forbidden");
+        e.www_authenticate = Some(r#"Bearer realm="dtihub", error="insufficient_scope""#);
+        e
+    }
+
+    /// 412: `If-Match` does not name the current version.
+    pub fn precondition_failed() -> Self {
+        Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
     }
 
     /// 404 for an entity that does not exist (or that the caller may not see).
@@ -133,6 +163,9 @@ impl ApiError {
         if let Some(secs) = self.retry_after {
             builder.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if let Some(challenge) = self.www_authenticate {
+            builder.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
         if let Some(allow) = &self.allow {
             if let Ok(v) = HeaderValue::from_str(allow) {
                 builder.insert_header((header::ALLOW, v));
@@ -170,8 +203,12 @@ impl From<ServiceError> for ApiError {
                 };
                 ApiError::new(StatusCode::CONFLICT, code)
             }
-            ServiceError::PreconditionFailed { .. } => {
-                ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
+            ServiceError::Forbidden => ApiError::forbidden(),
+            ServiceError::PreconditionFailed => ApiError::precondition_failed(),
+            ServiceError::Throttled { retry_after_secs } => {
+                let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+                e.retry_after = Some(u32::try_from(retry_after_secs).unwrap_or(u32::MAX));
+                e
             }
             ServiceError::Unavailable(cause) => ApiError::unavailable(cause),
             ServiceError::Timeout(cause) => {

@@ -148,6 +148,12 @@ fn problem_text(code: &str) -> (&'static str, &'static str, &'static str, &'stat
             "Unauthorized",
             "A valid access token is required.",
         ),
+        "invalid_token" => (
+            "Mã truy cập không hợp lệ",
+            "Mã truy cập không hợp lệ, đã hết hạn, đã bị thu hồi, hoặc tài khoản đã bị khóa; hãy đăng nhập lại.",
+            "Invalid token",
+            "The access token is invalid, expired or revoked, or its account is disabled; log in again.",
+        ),
         "forbidden" => (
             "Không có quyền",
             "Bạn không có quyền thực hiện thao tác này.",
@@ -155,10 +161,10 @@ fn problem_text(code: &str) -> (&'static str, &'static str, &'static str, &'stat
             "You are not allowed to perform this operation.",
         ),
         "too_many_requests" => (
-            "Quá nhiều yêu cầu",
-            "Quá nhiều yêu cầu; vui lòng thử lại sau.",
+            "Quá nhiều lần thử",
+            "Quá nhiều lần thử thất bại; vui lòng thử lại sau số giây ghi trong tiêu đề Retry-After.",
             "Too many requests",
-            "Too many requests; retry later.",
+            "Too many failed attempts; retry after the seconds given in the Retry-After header.",
         ),
         "service_unavailable" => (
             "Dịch vụ tạm thời không sẵn sàng",
@@ -221,6 +227,21 @@ pub fn field_message(code: &str, params: &BTreeMap<String, String>, lang: Lang) 
         "unknown_field" => ("Trường không được hỗ trợ.", "Unknown field."),
         "invalid_json" => ("JSON không hợp lệ: {reason}", "Invalid JSON: {reason}"),
         "invalid_value" => ("Giá trị không hợp lệ.", "Invalid value."),
+        "invalid_username" => ("Tên đăng nhập gồm 3–64 chữ thường không dấu, chữ số, '.', '_' hoặc '-', bắt đầu bằng chữ.", "A username is 3–64 lower-case ASCII letters, digits, '.', '_' or '-', starting with a letter."),
+        "password_too_short" => ("Mật khẩu phải có ít nhất {min} ký tự.", "The password must have at least {min} characters."),
+        "password_is_username" => ("Mật khẩu không được trùng tên đăng nhập.", "The password must not be the username."),
+        "password_unchanged" => ("Mật khẩu mới phải khác mật khẩu cũ.", "The new password must differ from the old one."),
+        "wrong_password" => ("Mật khẩu hiện tại không đúng.", "The current password is wrong."),
+        "invalid_email" => ("Địa chỉ e-mail không hợp lệ.", "Invalid e-mail address."),
+        "unknown_unit" => ("Không có đơn vị với mã này.", "No unit has this code."),
+        "unit_required_for_role" => ("Vai trò cấp đơn vị (unit_reporter, unit_approver) cần có đơn vị.", "Unit roles (unit_reporter, unit_approver) need a unit."),
+        "cannot_disable_self" => ("Không thể tự khóa tài khoản của mình.", "You cannot disable your own account."),
+        "cannot_remove_own_admin" => ("Không thể tự bỏ vai trò quản trị của mình.", "You cannot remove your own admin role."),
+        "admin_scope_cannot_be_bound" => ("Ứng dụng có quyền admin không được gắn với một đơn vị.", "A client with the admin scope cannot be bound to a unit."),
+        "before_valid_from" => ("Ngày kết thúc phải không sớm hơn ngày bắt đầu.", "The last day must not be before the first day."),
+        "self_reference" => ("Đơn vị không thể tham chiếu đến chính nó.", "A unit cannot refer to itself."),
+        "invalid_boolean" => ("Phải là true hoặc false.", "Must be true or false."),
+        "invalid_datetime" => ("Thời điểm không hợp lệ; dùng RFC 3339, ví dụ 2025-07-01T00:00:00Z.", "Invalid instant; use RFC 3339, e.g. 2025-07-01T00:00:00Z."),
         _ => ("Giá trị không hợp lệ ({code}).", "Invalid value ({code})."),
     };
     let template = match lang {

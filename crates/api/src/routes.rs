@@ -9,21 +9,44 @@ use utoipa_actix_web::{scope, AppExt};
 
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{ops, units};
+use crate::{audit, clients, me, oauth, ops, units, users};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
 
 /// The versioned API under `/api/v1`.
 pub fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(scope("/api/v1").service(units::list).service(units::get));
+    cfg.service(
+        scope("/api/v1")
+            .service(oauth::token)
+            .service(oauth::revoke)
+            .service(me::me)
+            .service(me::change_password)
+            .service(units::list)
+            .service(units::create)
+            .service(units::get)
+            .service(units::update)
+            .service(units::retire)
+            .service(users::list)
+            .service(users::create)
+            .service(users::get)
+            .service(users::update)
+            .service(users::reset_password)
+            .service(clients::list)
+            .service(clients::create)
+            .service(clients::get)
+            .service(clients::update)
+            .service(clients::rotate_secret)
+            .service(audit::list),
+    );
 }
 
 /// Liveness, readiness and metrics at the root.
 pub fn ops_routes(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
-        .service(ops::metrics);
+        .service(ops::metrics)
+        .service(oauth::jwks);
 }
 
 /// The OpenAPI document of exactly the routes registered by [`api_v1`] and [`ops_routes`].
@@ -34,6 +57,28 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(api_v1)
         .configure(ops_routes)
         .split_for_parts();
+    mark_public_operations(spec)
+}
+
+/// Operations that declare no security are public: say so explicitly (`security: []`), so
+/// that every operation of the spec lists its security.
+fn mark_public_operations(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in spec.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if op.security.is_none() {
+                op.security = Some(Vec::new());
+            }
+        }
+    }
     spec
 }
 

@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
-use dtihub_service::Store;
+use dtihub_service::{Auth, Store};
 
 /// Shared application state (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// Authentication: tokens, grants, throttling.
+    pub auth: Auth,
     /// How long `/readyz` waits for a connection.
     pub ready_timeout: Duration,
 }

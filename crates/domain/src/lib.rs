@@ -1,5 +1,6 @@
 //! DTI Hub domain: entities, typed identifiers and rules, free of any web or database framework.
 
+pub mod access;
 pub mod catalog;
 pub mod error;
 pub mod text;

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use dtihub::settings::Settings;
-use dtihub::startup::{open_store, seed_demo, Application};
+use dtihub::startup::{open_auth, open_store, seed_demo, seed_demo_accounts, Application};
 use dtihub::telemetry;
+use dtihub_service::store::Actor;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,8 +30,40 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
-    /// Load the demo data from the source documents into an empty database.
+    /// Load the demo data from the source documents into an empty database, and the demo
+    /// accounts (one user per role and a commune-bound client; see the README).
     SeedDemo,
+    /// Create a user; prints its generated password once.
+    CreateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Role (repeat for several): admin, coordinator, viewer, unit_reporter, unit_approver.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Unit code (required for unit_reporter and unit_approver).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Name shown to people (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create a machine client; prints its client_id and secret once.
+    CreateClient {
+        /// What the client is.
+        #[arg(long)]
+        name: String,
+        /// Scope (repeat for several): catalog:read, reports:read, reports:write,
+        /// imports:write, aggregates:read, admin.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Bind the client to this unit.
+        #[arg(long)]
+        unit: Option<String>,
+    },
 }
 
 #[actix_web::main]
@@ -53,7 +86,52 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             let store = open_store(&settings).await?;
             let inserted = seed_demo(&store).await?;
-            tracing::info!(inserted, "demo data loaded");
+            let auth = open_auth(&settings, &store).await?;
+            let accounts = seed_demo_accounts(&auth).await?;
+            tracing::info!(inserted, accounts, "demo data loaded");
+            Ok(())
+        }
+        Command::CreateUser {
+            username,
+            roles,
+            unit,
+            display_name,
+            email,
+        } => {
+            let store = open_store(&settings).await?;
+            let auth = open_auth(&settings, &store).await?;
+            let input = dtihub_service::users::NewUserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                email,
+                unit,
+                roles,
+                password: None,
+            };
+            let (user, password) = actix_web::rt::task::spawn_blocking(move || {
+                dtihub_service::users::create(auth.store(), &auth, &Actor::system("cli"), &input)
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("username: {}", user.username);
+            if let Some(password) = password {
+                println!("password: {password}");
+                println!("(shown once: store it safely)");
+            }
+            Ok(())
+        }
+        Command::CreateClient { name, scopes, unit } => {
+            let store = open_store(&settings).await?;
+            let auth = open_auth(&settings, &store).await?;
+            let input = dtihub_service::clients::NewClientInput { name, scopes, unit };
+            let (client, secret) = actix_web::rt::task::spawn_blocking(move || {
+                dtihub_service::clients::create(auth.store(), &auth, &Actor::system("cli"), &input)
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!("client_id: {}", client.client_id);
+            println!("client_secret: {secret}");
+            println!("(the secret is shown once: store it safely)");
             Ok(())
         }
         Command::Serve => {

@@ -1,7 +1,7 @@
 //! Typed configuration: defaults, then an optional TOML file, then `DTIHUB_*` environment
 //! variables (and `DATABASE_URL` when `DTIHUB_DATABASE_URL` is not set).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -46,6 +46,44 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// Load the demo data from the source documents into an empty database at start-up.
     pub seed_demo: bool,
+    /// Also create the demo accounts (documented passwords!) at start-up. Unset: on for the
+    /// embedded SQLite database (the try-it-out setup), off for PostgreSQL (production);
+    /// `dtihub seed-demo` always creates them.
+    pub seed_demo_accounts: Option<bool>,
+    /// Password of the `admin` user created on the first start; generated and logged once
+    /// when unset.
+    pub admin_password: Option<SecretString>,
+    /// `iss` of access tokens.
+    pub jwt_issuer: String,
+    /// `aud` of access tokens.
+    pub jwt_audience: String,
+    /// Access-token lifetime in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Refresh-token lifetime in seconds.
+    pub refresh_token_ttl_secs: u64,
+    /// Ed25519 private key (PKCS#8 PEM file): sign with EdDSA and publish the public key at
+    /// `/.well-known/jwks.json`. Unset: HS256 with a secret generated on the first start and
+    /// kept in the database.
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// The same key given inline (PEM text), e.g. from a secret store.
+    pub jwt_private_key_pem: Option<SecretString>,
+    /// Public keys (SPKI PEM files) of earlier signing keys, still accepted during a rotation.
+    #[serde(default)]
+    pub jwt_previous_public_key_files: Vec<PathBuf>,
+    /// argon2id memory cost in KiB (OWASP: 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id passes (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// argon2id lanes (OWASP: 1).
+    pub argon2_parallelism: u32,
+    /// Failed logins of one username or client within the window before it is refused.
+    pub login_max_failures: u32,
+    /// Failed logins from one address within the window before it is refused.
+    pub login_max_failures_per_address: u32,
+    /// The sliding window of login throttling, in seconds.
+    pub login_window_secs: u64,
+    /// Milliseconds a failed login waits before it is answered.
+    pub login_failure_delay_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -61,6 +99,17 @@ struct Defaults {
     body_limit_bytes: usize,
     shutdown_timeout_secs: u64,
     seed_demo: bool,
+    jwt_issuer: &'static str,
+    jwt_audience: &'static str,
+    access_token_ttl_secs: u64,
+    refresh_token_ttl_secs: u64,
+    argon2_memory_kib: u32,
+    argon2_iterations: u32,
+    argon2_parallelism: u32,
+    login_max_failures: u32,
+    login_max_failures_per_address: u32,
+    login_window_secs: u64,
+    login_failure_delay_ms: u64,
 }
 
 /// The embedded default database.
@@ -80,6 +129,17 @@ impl Default for Defaults {
             body_limit_bytes: 2 * 1024 * 1024,
             shutdown_timeout_secs: 30,
             seed_demo: true,
+            jwt_issuer: "dtihub",
+            jwt_audience: "dtihub-api",
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 14 * 24 * 3600,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_window_secs: 15 * 60,
+            login_failure_delay_ms: 500,
         }
     }
 }
@@ -105,7 +165,8 @@ impl Settings {
         figment.extract().map_err(Box::new)
     }
 
-    /// Settings for tests: the defaults with a given database and port 0.
+    /// Settings for tests: the defaults with a given database and port 0, the demo accounts,
+    /// and a cheap argon2 cost so that logins do not dominate the suite's time.
     pub fn for_tests(database_url: &str) -> Self {
         let d = Defaults::default();
         Self {
@@ -121,7 +182,82 @@ impl Settings {
             workers: Some(2),
             shutdown_timeout_secs: 1,
             seed_demo: true,
+            seed_demo_accounts: Some(true),
+            admin_password: None,
+            jwt_issuer: d.jwt_issuer.into(),
+            jwt_audience: d.jwt_audience.into(),
+            access_token_ttl_secs: d.access_token_ttl_secs,
+            refresh_token_ttl_secs: d.refresh_token_ttl_secs,
+            jwt_private_key_file: None,
+            jwt_private_key_pem: None,
+            jwt_previous_public_key_files: Vec::new(),
+            argon2_memory_kib: 256,
+            argon2_iterations: 1,
+            argon2_parallelism: 1,
+            login_max_failures: d.login_max_failures,
+            login_max_failures_per_address: d.login_max_failures_per_address,
+            login_window_secs: d.login_window_secs,
+            login_failure_delay_ms: 0,
         }
+    }
+
+    /// The authentication configuration, reading key files as needed.
+    pub fn auth_config(&self) -> anyhow::Result<dtihub_service::auth::AuthConfig> {
+        use anyhow::Context;
+        use dtihub_service::auth::{AuthConfig, ThrottleConfig};
+        use dtihub_service::jwt::{SigningConfig, TokenConfig};
+        use dtihub_service::secrets::HashingParams;
+        let private_pem = match (&self.jwt_private_key_pem, &self.jwt_private_key_file) {
+            (Some(pem), _) => Some(pem.expose_secret().to_owned()),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the JWT private key {}", path.display()))?,
+            ),
+            (None, None) => None,
+        };
+        let signing = match private_pem {
+            None => SigningConfig::Generated,
+            Some(private_key_pem) => {
+                let mut previous_public_key_pems = Vec::new();
+                for path in &self.jwt_previous_public_key_files {
+                    previous_public_key_pems.push(std::fs::read_to_string(path).with_context(
+                        || format!("reading the previous JWT public key {}", path.display()),
+                    )?);
+                }
+                SigningConfig::Ed25519 {
+                    private_key_pem,
+                    previous_public_key_pems,
+                }
+            }
+        };
+        Ok(AuthConfig {
+            tokens: TokenConfig {
+                issuer: self.jwt_issuer.clone(),
+                audience: self.jwt_audience.clone(),
+                access_ttl: Duration::from_secs(self.access_token_ttl_secs.max(1)),
+                signing,
+            },
+            refresh_ttl: Duration::from_secs(self.refresh_token_ttl_secs.max(1)),
+            hashing: HashingParams {
+                memory_kib: self.argon2_memory_kib,
+                iterations: self.argon2_iterations,
+                parallelism: self.argon2_parallelism,
+            },
+            throttle: ThrottleConfig {
+                max_failures_per_account: self.login_max_failures,
+                max_failures_per_address: self.login_max_failures_per_address,
+                window: Duration::from_secs(self.login_window_secs.max(1)),
+                failure_delay: Duration::from_millis(self.login_failure_delay_ms),
+            },
+        })
+    }
+
+    /// Whether start-up creates the demo accounts: as configured, else only on SQLite.
+    pub fn seeds_demo_accounts(&self) -> bool {
+        self.seed_demo_accounts.unwrap_or_else(|| {
+            dtihub_db::Backend::from_url(self.database_url.expose_secret())
+                == dtihub_db::Backend::Sqlite
+        })
     }
 
     /// Pool options derived from the settings.

@@ -12,7 +12,8 @@ use dtihub_api::openapi::ApiDoc;
 use dtihub_api::routes::{self, RouteTable, SPEC_PATH};
 use dtihub_api::{extract, metrics, AppState};
 use dtihub_db::Backend;
-use dtihub_service::Store;
+use dtihub_service::bootstrap::{bootstrap_admin, Bootstrap};
+use dtihub_service::{Auth, Store};
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi as _;
@@ -57,6 +58,59 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// Builds the authentication service (loading or, on the first start, creating the signing
+/// key) and creates the first admin when the database has no user.
+pub async fn open_auth(settings: &Settings, store: &Store) -> anyhow::Result<Auth> {
+    let config = settings.auth_config()?;
+    let admin_password = settings
+        .admin_password
+        .as_ref()
+        .map(|p| p.expose_secret().to_owned());
+    let store = store.clone();
+    let auth = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<Auth> {
+        let auth = Auth::new(store, config).map_err(|e| anyhow::anyhow!("authentication: {e}"))?;
+        match bootstrap_admin(&auth, admin_password.as_deref())
+            .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?
+        {
+            Bootstrap::AlreadyDone => {}
+            Bootstrap::CreatedWithConfiguredPassword => {
+                tracing::warn!("created the first admin user `admin` with DTIHUB_ADMIN_PASSWORD");
+            }
+            Bootstrap::CreatedWithGeneratedPassword(password) => {
+                // The one time a secret is logged, on purpose: nobody could log in otherwise.
+                tracing::warn!(
+                    username = "admin",
+                    password = %password,
+                    "created the first admin user; this password is shown only now: log in and change it"
+                );
+            }
+        }
+        Ok(auth)
+    })
+    .await??;
+    tracing::info!(
+        algorithm = auth.keys().algorithm_name(),
+        "access tokens ready"
+    );
+    Ok(auth)
+}
+
+/// Loads the demo accounts (documented passwords) unless they exist.
+pub async fn seed_demo_accounts(auth: &Auth) -> anyhow::Result<usize> {
+    let auth = auth.clone();
+    let created =
+        actix_web::rt::task::spawn_blocking(move || dtihub_service::demo::seed_accounts(&auth))
+            .await?
+            .map_err(|e| anyhow::anyhow!("loading demo accounts: {e}"))?;
+    if created > 0 {
+        tracing::info!(
+            accounts = created,
+            "loaded the demo accounts (see the README)"
+        );
+    }
+    Ok(created)
+}
+
 /// Loads the demo data (units and the plan catalog) into an empty database; returns how many
 /// rows were inserted (0 when the data is already there).
 pub async fn seed_demo(store: &Store) -> anyhow::Result<usize> {
@@ -86,12 +140,16 @@ impl Application {
         if settings.seed_demo {
             seed_demo(&store).await?;
         }
+        let auth = open_auth(&settings, &store).await?;
+        if settings.seed_demo && settings.seeds_demo_accounts() {
+            seed_demo_accounts(&auth).await?;
+        }
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let address = listener.local_addr()?;
         let port = address.port();
         let host = address.ip().to_string();
-        let server = serve(listener, store.clone(), &settings)?;
+        let server = serve(listener, store.clone(), auth, &settings)?;
         Ok(Self {
             server,
             host,
@@ -126,11 +184,17 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    store: Store,
+    auth: Auth,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
     let prometheus = metrics::build(store.clone()).map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     let registry = web::Data::new(prometheus.registry.clone());
     let state = web::Data::new(AppState {
         store,
+        auth,
         ready_timeout: Duration::from_secs(1),
     });
     let spec = routes::openapi();
@@ -155,6 +219,7 @@ fn serve(listener: TcpListener, store: Store, settings: &Settings) -> anyhow::Re
             .configure(routes::ops_routes)
             .split_for_parts();
         app.default_service(web::to(routes::fallback))
+            .wrap(from_fn(dtihub_api::auth::authenticate))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(prometheus.clone())
             .wrap(from_fn(edge))

@@ -32,3 +32,84 @@ pub fn record(
     repo::audit::append(conn, &entry)?;
     Ok(())
 }
+
+/// One audit entry as the API shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    /// Sequence number (newest is highest).
+    pub id: i64,
+    /// When.
+    pub occurred_at: chrono::NaiveDateTime,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// On which entity type.
+    pub entity: String,
+    /// On which entity.
+    pub entity_id: String,
+    /// State before.
+    pub before: Option<Value>,
+    /// State after.
+    pub after: Option<Value>,
+    /// The request that caused it.
+    pub request_id: Option<String>,
+}
+
+/// Parsed filters of the audit listing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action (or prefix ending in `.`).
+    pub action: Option<String>,
+    /// Only this entity type.
+    pub entity: Option<String>,
+    /// Only this entity id.
+    pub entity_id: Option<String>,
+    /// From this time (inclusive).
+    pub from: Option<chrono::NaiveDateTime>,
+    /// Until this time (exclusive).
+    pub to: Option<chrono::NaiveDateTime>,
+    /// Continue below this id.
+    pub before_id: Option<i64>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// Lists entries newest first; returns the page and whether more follow.
+pub fn list(
+    store: &crate::store::Store,
+    query: &AuditQuery,
+) -> Result<(Vec<AuditEntry>, bool), ServiceError> {
+    let filter = repo::audit::AuditFilter {
+        actor: query.actor.as_deref(),
+        action: query.action.as_deref(),
+        entity: query.entity.as_deref(),
+        entity_id: query.entity_id.as_deref(),
+        from: query.from,
+        to: query.to,
+        before_id: query.before_id,
+    };
+    let limit = i64::from(query.limit);
+    let rows = store.read(|conn| Ok(repo::audit::list(conn, &filter, limit + 1)?))?;
+    let more = rows.len() as i64 > limit;
+    let parse = |s: Option<String>| s.and_then(|t| serde_json::from_str(&t).ok());
+    Ok((
+        rows.into_iter()
+            .take(query.limit as usize)
+            .map(|r| AuditEntry {
+                id: r.id,
+                occurred_at: r.occurred_at,
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                before: parse(r.before_json),
+                after: parse(r.after_json),
+                request_id: r.request_id,
+            })
+            .collect(),
+        more,
+    ))
+}

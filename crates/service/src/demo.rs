@@ -91,3 +91,86 @@ pub fn seed_units_in(conn: &mut DbConn, actor: &Actor) -> Result<usize, ServiceE
     }
     Ok(inserted)
 }
+
+/// The password of every demo user (documented in the README; demo data only).
+pub const DEMO_PASSWORD: &str = "DtiHub-demo-2025";
+/// The demo commune client's id.
+pub const DEMO_CLIENT_ID: &str = "demo-tram-chim";
+/// The demo commune client's secret (documented in the README; demo data only).
+pub const DEMO_CLIENT_SECRET: &str = "demo-tram-chim-secret-2025";
+
+/// The demo users: one per role; unit-scoped roles belong to the commune of Tràm Chim.
+pub const DEMO_USERS: [(&str, &str, &str, Option<&str>); 5] = [
+    ("demo-admin", "Quản trị (demo)", "admin", None),
+    (
+        "demo-coordinator",
+        "Sở KH&CN, đầu mối (demo)",
+        "coordinator",
+        Some("SO-KHCN"),
+    ),
+    ("demo-viewer", "Lãnh đạo, chỉ xem (demo)", "viewer", None),
+    (
+        "demo-reporter",
+        "Cán bộ xã Tràm Chim (demo)",
+        "unit_reporter",
+        Some("XA-TRAM-CHIM"),
+    ),
+    (
+        "demo-approver",
+        "Chủ tịch UBND xã Tràm Chim (demo)",
+        "unit_approver",
+        Some("XA-TRAM-CHIM"),
+    ),
+];
+
+/// Loads the demo accounts (one user per role and a commune-bound client) unless they
+/// exist; returns how many were created.
+pub fn seed_accounts(auth: &crate::auth::Auth) -> Result<usize, ServiceError> {
+    use crate::clients::{self, NewClientInput};
+    use crate::users::{self, NewUserInput};
+    let store = auth.store();
+    let actor = Actor::system("seed-demo");
+    let mut created = 0;
+    for (username, display_name, role, unit) in DEMO_USERS {
+        if store
+            .read(|conn| Ok(repo::users::find_by_username(conn, username)?))?
+            .is_some()
+        {
+            continue;
+        }
+        let input = NewUserInput {
+            username: username.into(),
+            display_name: display_name.into(),
+            email: None,
+            unit: unit.map(str::to_owned),
+            roles: vec![role.into()],
+            password: Some(DEMO_PASSWORD.into()),
+        };
+        users::create(store, auth, &actor, &input)?;
+        created += 1;
+    }
+    if store
+        .read(|conn| Ok(repo::clients::find_by_client_id(conn, DEMO_CLIENT_ID)?))?
+        .is_none()
+    {
+        let input = NewClientInput {
+            name: "Hệ thống một cửa xã Tràm Chim (demo)".into(),
+            scopes: vec![
+                "catalog:read".into(),
+                "reports:read".into(),
+                "reports:write".into(),
+            ],
+            unit: Some("XA-TRAM-CHIM".into()),
+        };
+        clients::create_with_credentials(
+            store,
+            auth,
+            &actor,
+            &input,
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET.into(),
+        )?;
+        created += 1;
+    }
+    Ok(created)
+}

@@ -21,12 +21,17 @@ pub enum ServiceError {
         /// Stable snake_case reason.
         code: &'static str,
     },
-    /// The caller's expected version (`If-Match`) is no longer the stored one: someone else
-    /// changed the entity since the caller read it.
-    #[error("{entity} changed since it was read")]
-    PreconditionFailed {
-        /// Entity name.
-        entity: &'static str,
+    /// The caller is authenticated but may not perform this operation.
+    #[error("forbidden")]
+    Forbidden,
+    /// The entity changed since the caller read it (`If-Match` no longer holds).
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// Too many failed attempts; retry after this many seconds.
+    #[error("too many failed attempts; retry after {retry_after_secs} s")]
+    Throttled {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
     },
     /// The database or the pool cannot serve now; the client should retry later.
     #[error("database unavailable: {0}")]

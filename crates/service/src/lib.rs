@@ -2,11 +2,19 @@
 //! between domain values and rows.
 
 pub mod audit;
+pub mod auth;
+pub mod bootstrap;
 pub mod catalog;
+pub mod clients;
 pub mod demo;
 pub mod error;
+pub mod jwt;
+pub mod secrets;
 pub mod store;
 pub mod units;
+pub mod users;
+pub mod validate;
 
+pub use auth::Auth;
 pub use error::ServiceError;
 pub use store::{Actor, Store};

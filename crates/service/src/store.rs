@@ -17,6 +17,25 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The actor of an authenticated request.
+    pub fn for_principal(
+        principal: &dtihub_domain::access::Principal,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            id: principal.actor_id(),
+            request_id,
+        }
+    }
+
+    /// An actor not (yet) authenticated, such as a failed login.
+    pub fn anonymous(request_id: Option<String>) -> Self {
+        Self {
+            id: "anonymous".into(),
+            request_id,
+        }
+    }
+
     /// A system actor such as `system:seed`.
     pub fn system(purpose: &str) -> Self {
         Self {

@@ -499,7 +499,7 @@ async fn plans_are_created_updated_with_versions_and_audited() {
     );
     assert!(matches!(
         plans::update(store, &actor(), id, Some(stale), &json!({"title": "x"})),
-        Err(ServiceError::PreconditionFailed { entity: "plan" })
+        Err(ServiceError::PreconditionFailed)
     ));
     let errors = errors_of(
         plans::update(
@@ -698,9 +698,7 @@ async fn indicators_round_trip_with_validation_and_stale_versions() {
     assert_eq!(updated.value.lead.text.as_deref(), Some("Sở KH&CN"));
     assert!(matches!(
         items::update::<Indicators>(store, &actor(), plan, id, Some(1), &json!({"name": "x"})),
-        Err(ServiceError::PreconditionFailed {
-            entity: "indicator"
-        })
+        Err(ServiceError::PreconditionFailed)
     ));
     let errors = errors_of(
         items::update::<Indicators>(
@@ -736,7 +734,7 @@ async fn indicators_round_trip_with_validation_and_stale_versions() {
     // Delete: stale version refused, then deleted, then gone.
     assert!(matches!(
         items::delete::<Indicators>(store, &actor(), plan, id, Some(1)),
-        Err(ServiceError::PreconditionFailed { .. })
+        Err(ServiceError::PreconditionFailed)
     ));
     items::delete::<Indicators>(store, &actor(), plan, id, Some(2)).expect("delete");
     assert!(matches!(
@@ -962,7 +960,7 @@ async fn budget_lines_round_trip() {
     assert_eq!(t.computed.recurrent_vnd, 2_000 * T);
     assert!(matches!(
         items::delete::<BudgetLines>(store, &actor(), plan, saved.id, Some(1)),
-        Err(ServiceError::PreconditionFailed { .. })
+        Err(ServiceError::PreconditionFailed)
     ));
     items::delete::<BudgetLines>(store, &actor(), plan, saved.id, Some(2)).expect("delete");
     assert_eq!(audit_count(store, "budget_line", saved.id), 3);

@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 
-use crate::support::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app, Role, Who};
 
 #[tokio::test]
 async fn unknown_route_is_a_404_problem() {
@@ -20,13 +20,7 @@ async fn unknown_route_is_a_404_problem() {
 #[tokio::test]
 async fn wrong_method_is_a_405_with_allow() {
     let app = spawn_app().await;
-    for method in [
-        Method::POST,
-        Method::PUT,
-        Method::DELETE,
-        Method::PATCH,
-        Method::TRACE,
-    ] {
+    for method in [Method::PUT, Method::DELETE, Method::PATCH, Method::TRACE] {
         let response = app
             .request(method.clone(), "/api/v1/units")
             .send()
@@ -37,7 +31,7 @@ async fn wrong_method_is_a_405_with_allow() {
             .get("allow")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        assert_eq!(allow.as_deref(), Some("GET"), "{method}");
+        assert_eq!(allow.as_deref(), Some("GET, POST"), "{method}");
         assert_problem(response, 405, "method_not_allowed").await;
     }
     let response = app
@@ -51,10 +45,20 @@ async fn wrong_method_is_a_405_with_allow() {
 #[tokio::test]
 async fn messages_follow_accept_language() {
     let app = spawn_app().await;
-    let vi = assert_problem(app.get("/api/v1/units?limit=0").await, 400, "invalid_query").await;
+    let vi = assert_problem(
+        app.get_as(Role::Viewer, "/api/v1/units?limit=0").await,
+        400,
+        "invalid_query",
+    )
+    .await;
     assert_eq!(vi["errors"][0]["message"], "Giá trị phải từ 1 đến 200.");
     let response = app
-        .request(Method::GET, "/api/v1/units?limit=0")
+        .request_as(
+            Who::User(Role::Viewer),
+            Method::GET,
+            "/api/v1/units?limit=0",
+        )
+        .await
         .header("Accept-Language", "en-US,en;q=0.9,vi;q=0.5")
         .send()
         .await
@@ -74,7 +78,12 @@ async fn messages_follow_accept_language() {
     assert_eq!(en["title"], "Invalid query parameter");
     // Vietnamese preferred over English by quality.
     let response = app
-        .request(Method::GET, "/api/v1/units?limit=0")
+        .request_as(
+            Who::User(Role::Viewer),
+            Method::GET,
+            "/api/v1/units?limit=0",
+        )
+        .await
         .header("Accept-Language", "fr, vi;q=0.8, en;q=0.5")
         .send()
         .await
@@ -87,7 +96,12 @@ async fn messages_follow_accept_language() {
 async fn request_id_is_echoed_or_generated() {
     let app = spawn_app().await;
     let response = app
-        .request(Method::GET, "/api/v1/units/NOPE-NOPE")
+        .request_as(
+            Who::User(Role::Viewer),
+            Method::GET,
+            "/api/v1/units/NOPE-NOPE",
+        )
+        .await
         .header("X-Request-Id", "lgsp-abc-123")
         .send()
         .await
@@ -120,7 +134,7 @@ async fn request_id_is_echoed_or_generated() {
 #[tokio::test]
 async fn security_headers_are_set() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/units?limit=1").await;
+    let response = app.get_as(Role::Viewer, "/api/v1/units?limit=1").await;
     let h = response.headers();
     assert_eq!(
         h.get("x-content-type-options")
@@ -138,13 +152,18 @@ async fn security_headers_are_set() {
 #[tokio::test]
 async fn pool_exhaustion_answers_503_with_retry_after_and_recovers() {
     let app = spawn_app().await;
+    let token = app.token_for(Role::Viewer).await;
     // Hold every pooled connection: requests must wait for the pool timeout, then get 503.
     let max = app.store.pool_state().max_size;
     let mut held = Vec::new();
     for _ in 0..max {
         held.push(app.store.conn().expect("connection"));
     }
-    let response = app.get("/api/v1/units?limit=1").await;
+    let response = app
+        .request_with(&token, Method::GET, "/api/v1/units?limit=1")
+        .send()
+        .await
+        .expect("send");
     assert_eq!(
         response
             .headers()
@@ -161,6 +180,11 @@ async fn pool_exhaustion_answers_503_with_retry_after_and_recovers() {
     assert!(response.headers().contains_key("retry-after"));
     assert_problem(response, 503, "not_ready").await;
     drop(held);
-    assert_eq!(app.get("/api/v1/units?limit=1").await.status(), 200);
+    assert_eq!(
+        app.get_as(Role::Viewer, "/api/v1/units?limit=1")
+            .await
+            .status(),
+        200
+    );
     assert_eq!(app.get("/readyz").await.status(), 200);
 }

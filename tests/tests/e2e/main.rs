@@ -8,8 +8,12 @@
 
 mod support;
 
+mod access;
+mod admin;
+mod auth;
 mod catalog;
 mod errors;
+mod jwt;
 mod migrations;
 mod ops;
 mod spec;

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{assert_problem, json, spawn_app};
+use crate::support::{assert_problem, json, spawn_app, Role};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -25,8 +25,18 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/api/v1/units/SO-KHCN").await.status(), 200);
-    assert_eq!(app.get("/api/v1/units/NOPE-NOPE").await.status(), 404);
+    assert_eq!(
+        app.get_as(Role::Viewer, "/api/v1/units/SO-KHCN")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.get_as(Role::Viewer, "/api/v1/units/NOPE-NOPE")
+            .await
+            .status(),
+        404
+    );
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("text");
@@ -76,13 +86,18 @@ async fn database_loss_gives_503_and_recovers_by_itself() {
     let Some(name) = app.db.pg_name().map(str::to_owned) else {
         return; // SQLite is embedded: it cannot go away; pool exhaustion is tested instead.
     };
-    assert_eq!(app.get("/api/v1/units?limit=1").await.status(), 200);
+    let token = app.token_for(Role::Viewer).await;
+    let get = |path: &'static str| app.request_with(&token, reqwest::Method::GET, path).send();
+    assert_eq!(
+        get("/api/v1/units?limit=1").await.expect("send").status(),
+        200
+    );
     app.db.admin_sql(&format!(
         "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
          SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
     ));
     for path in ["/api/v1/units?limit=1", "/api/v1/units/SO-KHCN", "/readyz"] {
-        let response = app.get(path).await;
+        let response = get(path).await.expect("send");
         assert!(response.headers().contains_key("retry-after"), "{path}");
         let status = response.status().as_u16();
         assert_eq!(status, 503, "{path}");
@@ -102,7 +117,7 @@ async fn database_loss_gives_503_and_recovers_by_itself() {
         .admin_sql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true;"));
     let started = Instant::now();
     loop {
-        let status = app.get("/api/v1/units?limit=1").await.status();
+        let status = get("/api/v1/units?limit=1").await.expect("send").status();
         if status == 200 {
             break;
         }

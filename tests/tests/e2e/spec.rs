@@ -22,6 +22,9 @@ async fn committed_spec_matches_generated_and_served() {
     assert_eq!(json(response).await, committed);
 }
 
+/// The OAuth 2.0 endpoints, whose 400 and 401 answers are RFC 6749 error documents.
+const OAUTH_PATHS: [&str; 2] = ["/api/v1/auth/token", "/api/v1/auth/revoke"];
+
 #[test]
 fn every_error_response_uses_the_problem_schema() {
     let spec: Value = serde_json::from_str(COMMITTED).expect("spec");
@@ -37,6 +40,14 @@ fn every_error_response_uses_the_problem_schema() {
                 if code < 400 {
                     continue;
                 }
+                if OAUTH_PATHS.contains(&path.as_str()) && (code == 400 || code == 401) {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(
+                        schema, "#/components/schemas/OAuthError",
+                        "{method} {path} {status} must reference the OAuthError schema"
+                    );
+                    continue;
+                }
                 let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
                 assert_eq!(
                     schema, "#/components/schemas/Problem",
@@ -45,4 +56,57 @@ fn every_error_response_uses_the_problem_schema() {
             }
         }
     }
+}
+
+#[test]
+fn every_operation_lists_its_security_and_auth_answers() {
+    let spec: Value = serde_json::from_str(COMMITTED).expect("spec");
+    let schemes = spec["components"]["securitySchemes"]
+        .as_object()
+        .expect("security schemes");
+    for name in ["bearer", "oauth2", "client_basic"] {
+        assert!(schemes.contains_key(name), "scheme {name}");
+    }
+    let flows = &schemes["oauth2"]["flows"];
+    assert_eq!(flows["password"]["tokenUrl"], "/api/v1/auth/token");
+    assert_eq!(flows["clientCredentials"]["tokenUrl"], "/api/v1/auth/token");
+    let mut protected = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let security = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path} lists no security"));
+            let needs_bearer = security.iter().any(|r| r.get("bearer").is_some());
+            let public =
+                security.is_empty() || security.iter().any(|r| r == &serde_json::json!({}));
+            assert!(needs_bearer != public, "{method} {path}: {security:?}");
+            if needs_bearer {
+                protected += 1;
+                assert!(path.starts_with("/api/v1/"), "{path}");
+                assert!(
+                    op["responses"].get("401").is_some(),
+                    "{method} {path} lacks 401"
+                );
+                let any_user = path == "/api/v1/me" && method == "get";
+                if !any_user {
+                    assert!(
+                        op["responses"].get("403").is_some(),
+                        "{method} {path} lacks 403"
+                    );
+                }
+                if path.contains('{') {
+                    assert!(
+                        op["responses"].get("404").is_some(),
+                        "{method} {path} lacks 404"
+                    );
+                }
+            } else {
+                assert!(
+                    !path.starts_with("/api/v1/") || OAUTH_PATHS.contains(&path.as_str()),
+                    "{method} {path} is public"
+                );
+            }
+        }
+    }
+    assert!(protected >= 18, "{protected}");
 }

@@ -1,10 +1,14 @@
 //! Test harness: one application and one database per test.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use dtihub::{Application, Settings};
+pub use dtihub_domain::access::Role;
+use dtihub_service::demo::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
 use dtihub_service::Store;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
@@ -132,9 +136,64 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The application's store, for arranging and checking state directly.
     pub store: Store,
+    /// Access tokens already obtained, by principal.
+    tokens: Mutex<HashMap<Who, String>>,
     /// The database (dropped last).
     pub db: TestDb,
 }
+
+/// A caller of the API in tests: nobody, a demo user of a role, or the demo commune client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Who {
+    /// No token at all.
+    Anonymous,
+    /// The demo user holding this role.
+    User(Role),
+    /// `demo-tram-chim`, bound to XA-TRAM-CHIM, with catalog:read reports:read reports:write.
+    CommuneClient,
+}
+
+impl Who {
+    /// Every caller the access tests walk.
+    pub const ALL: [Who; 7] = [
+        Who::Anonymous,
+        Who::User(Role::Admin),
+        Who::User(Role::Coordinator),
+        Who::User(Role::Viewer),
+        Who::User(Role::UnitReporter),
+        Who::User(Role::UnitApprover),
+        Who::CommuneClient,
+    ];
+
+    /// The caller's own unit (demo data), if it has one.
+    pub fn own_unit(self) -> Option<&'static str> {
+        match self {
+            Who::User(Role::Coordinator) => Some("SO-KHCN"),
+            Who::User(Role::UnitReporter | Role::UnitApprover) | Who::CommuneClient => {
+                Some("XA-TRAM-CHIM")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The demo username of a role.
+pub fn demo_username(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "demo-admin",
+        Role::Coordinator => "demo-coordinator",
+        Role::Viewer => "demo-viewer",
+        Role::UnitReporter => "demo-reporter",
+        Role::UnitApprover => "demo-approver",
+    }
+}
+
+/// The demo users' password.
+pub const PASSWORD: &str = DEMO_PASSWORD;
+/// The demo client's id and secret.
+pub const CLIENT_ID: &str = DEMO_CLIENT_ID;
+/// The demo client's secret.
+pub const CLIENT_SECRET: &str = DEMO_CLIENT_SECRET;
 
 /// Starts the application on a fresh database with the demo data.
 pub async fn spawn_app() -> TestApp {
@@ -160,6 +219,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client,
         store,
+        tokens: Mutex::new(HashMap::new()),
         db,
     }
 }
@@ -183,6 +243,117 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Starts a second instance of the application on the same database (as a second
+    /// stateless instance behind a load balancer would run); returns its base address.
+    pub async fn spawn_sibling(&self, adjust: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = Settings::for_tests(self.db.url());
+        adjust(&mut settings);
+        let app = Application::build(settings).await.expect("build sibling");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.into_server());
+        address
+    }
+
+    /// POST a form to the token endpoint.
+    pub async fn token_form(&self, form: &[(&str, &str)]) -> Response {
+        self.request(Method::POST, "/api/v1/auth/token")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs a user in with the password grant; returns the token response.
+    pub async fn login(&self, username: &str, password: &str) -> Value {
+        let response = self
+            .token_form(&[
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+            ])
+            .await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        json(response).await
+    }
+
+    /// An access token for a caller (cached per app); `None` for anonymous.
+    pub async fn token_of(&self, who: Who) -> Option<String> {
+        if let Some(t) = self.tokens.lock().expect("lock").get(&who) {
+            return Some(t.clone());
+        }
+        let token = match who {
+            Who::Anonymous => return None,
+            Who::User(role) => self.login(demo_username(role), PASSWORD).await,
+            Who::CommuneClient => {
+                let response = self
+                    .token_form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", CLIENT_ID),
+                        ("client_secret", CLIENT_SECRET),
+                    ])
+                    .await;
+                assert_eq!(response.status(), 200, "client credentials");
+                json(response).await
+            }
+        };
+        let access = token["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned();
+        self.tokens
+            .lock()
+            .expect("lock")
+            .insert(who, access.clone());
+        Some(access)
+    }
+
+    /// An access token of the demo user holding a role.
+    pub async fn token_for(&self, role: Role) -> String {
+        self.token_of(Who::User(role)).await.expect("token")
+    }
+
+    /// A request carrying the caller's bearer token (none for anonymous).
+    pub async fn request_as(&self, who: Who, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.request(method, path);
+        match self.token_of(who).await {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    /// A request with an explicit bearer token.
+    pub fn request_with(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    /// GET a path as the demo user of a role.
+    pub async fn get_as(&self, role: Role, path: &str) -> Response {
+        self.request_as(Who::User(role), Method::GET, path)
+            .await
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The whole audit log as text, for checking that no secret was written.
+    pub fn audit_text(&self) -> String {
+        let query = dtihub_service::audit::AuditQuery {
+            limit: 1_000_000,
+            ..Default::default()
+        };
+        let (entries, _) = dtihub_service::audit::list(&self.store, &query).expect("audit");
+        entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {} {} {:?} {:?}",
+                    e.actor, e.action, e.entity, e.entity_id, e.before, e.after
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 

@@ -1,8 +1,9 @@
-//! `GET /api/v1/units` and `GET /api/v1/units/{code}` against the demo registry.
+//! `GET /api/v1/units` and `GET /api/v1/units/{code}` against the demo registry (as a viewer;
+//! who may read what is in `access.rs`).
 
 use serde_json::Value;
 
-use crate::support::{assert_problem, json, spawn_app, TestApp};
+use crate::support::{assert_problem, json, spawn_app, Role, TestApp, Who};
 
 fn codes(page: &Value) -> Vec<String> {
     page["items"]
@@ -21,7 +22,7 @@ async fn all_pages(app: &TestApp, query: &str, limit: u32) -> Vec<String> {
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
-        let response = app.get(&path).await;
+        let response = app.get_as(Role::Viewer, &path).await;
         assert_eq!(response.status(), 200);
         let page = json(response).await;
         let page_codes = codes(&page);
@@ -59,24 +60,40 @@ async fn search_ignores_diacritics_and_case() {
         "%C4%90%E1%BB%93ng%20Th%C3%A1p",
         "DONG%20THAP",
     ] {
-        let page = json(app.get(&format!("/api/v1/units?q={q}&kind=province")).await).await;
+        let page = json(
+            app.get_as(Role::Viewer, &format!("/api/v1/units?q={q}&kind=province"))
+                .await,
+        )
+        .await;
         assert_eq!(codes(&page), vec!["DONG-THAP"], "q={q}");
     }
     // "tram chim" finds "Ủy ban nhân dân xã Tràm Chim".
-    let page = json(app.get("/api/v1/units?q=tram%20chim").await).await;
+    let page = json(
+        app.get_as(Role::Viewer, "/api/v1/units?q=tram%20chim")
+            .await,
+    )
+    .await;
     assert_eq!(codes(&page), vec!["XA-TRAM-CHIM"]);
     assert_eq!(page["items"][0]["name"], "Ủy ban nhân dân xã Tràm Chim");
     // Decomposed (NFD) input matches composed (NFC) storage.
     let nfd = "Tra\u{300}m%20Chim";
-    let page = json(app.get(&format!("/api/v1/units?q={nfd}")).await).await;
+    let page = json(
+        app.get_as(Role::Viewer, &format!("/api/v1/units?q={nfd}"))
+            .await,
+    )
+    .await;
     assert_eq!(codes(&page), vec!["XA-TRAM-CHIM"]);
     // "tan thanh" matches both Tân Thành and Tân Thạnh.
-    let page = json(app.get("/api/v1/units?q=tan%20thanh").await).await;
+    let page = json(
+        app.get_as(Role::Viewer, "/api/v1/units?q=tan%20thanh")
+            .await,
+    )
+    .await;
     assert_eq!(codes(&page), vec!["XA-TAN-THANH", "XA-TAN-THANH-2"]);
     // LIKE wildcards are literal.
-    let page = json(app.get("/api/v1/units?q=%25").await).await;
+    let page = json(app.get_as(Role::Viewer, "/api/v1/units?q=%25").await).await;
     assert!(codes(&page).is_empty());
-    let page = json(app.get("/api/v1/units?q=_").await).await;
+    let page = json(app.get_as(Role::Viewer, "/api/v1/units?q=_").await).await;
     assert!(codes(&page).is_empty());
 }
 
@@ -104,7 +121,7 @@ async fn filters_by_kind_and_validity() {
 #[tokio::test]
 async fn gets_one_unit_with_history_and_etag() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/units/so-tttt").await;
+    let response = app.get_as(Role::Viewer, "/api/v1/units/so-tttt").await;
     assert_eq!(response.status(), 200);
     let etag = response
         .headers()
@@ -120,15 +137,30 @@ async fn gets_one_unit_with_history_and_etag() {
     assert_eq!(unit["parent"], "DONG-THAP");
 
     let response = app
-        .request(reqwest::Method::GET, "/api/v1/units/SO-TTTT")
+        .request_as(
+            Who::User(Role::Viewer),
+            reqwest::Method::GET,
+            "/api/v1/units/SO-TTTT",
+        )
+        .await
         .header("If-None-Match", &etag)
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 304);
 
-    assert_problem(app.get("/api/v1/units/XA-KHONG-CO").await, 404, "not_found").await;
-    let problem = assert_problem(app.get("/api/v1/units/%C4%90").await, 400, "invalid_path").await;
+    assert_problem(
+        app.get_as(Role::Viewer, "/api/v1/units/XA-KHONG-CO").await,
+        404,
+        "not_found",
+    )
+    .await;
+    let problem = assert_problem(
+        app.get_as(Role::Viewer, "/api/v1/units/%C4%90").await,
+        400,
+        "invalid_path",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["in"], "path");
     assert_eq!(problem["errors"][0]["parameter"], "code");
 }
@@ -148,7 +180,8 @@ async fn rejects_bad_query_values_naming_each_parameter() {
     ];
     for (query, parameter, code) in cases {
         let problem = assert_problem(
-            app.get(&format!("/api/v1/units?{query}")).await,
+            app.get_as(Role::Viewer, &format!("/api/v1/units?{query}"))
+                .await,
             400,
             "invalid_query",
         )
@@ -160,7 +193,8 @@ async fn rejects_bad_query_values_naming_each_parameter() {
     }
     let long = "a".repeat(101);
     let problem = assert_problem(
-        app.get(&format!("/api/v1/units?q={long}")).await,
+        app.get_as(Role::Viewer, &format!("/api/v1/units?q={long}"))
+            .await,
         400,
         "invalid_query",
     )
@@ -168,7 +202,8 @@ async fn rejects_bad_query_values_naming_each_parameter() {
     assert_eq!(problem["errors"][0]["code"], "too_long");
     // Several bad parameters are all reported.
     let problem = assert_problem(
-        app.get("/api/v1/units?kind=x&limit=0&active_on=x").await,
+        app.get_as(Role::Viewer, "/api/v1/units?kind=x&limit=0&active_on=x")
+            .await,
         400,
         "invalid_query",
     )

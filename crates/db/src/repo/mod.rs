@@ -2,5 +2,10 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod clients;
+pub mod keys;
 pub mod migrations;
+pub mod throttle;
+pub mod tokens;
 pub mod units;
+pub mod users;

@@ -82,3 +82,20 @@ pub fn insert(conn: &mut DbConn, unit: &NewUnit<'_>) -> QueryResult<()> {
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     units::table.count().get_result(conn)
 }
+
+/// Writes a unit's editable fields if the row still has `expected_version`; returns the
+/// rows changed (0 when someone else changed it first).
+pub fn update(
+    conn: &mut DbConn,
+    code: &str,
+    expected_version: i64,
+    changes: &crate::models::UnitChangeset<'_>,
+) -> QueryResult<usize> {
+    diesel::update(
+        units::table
+            .filter(units::code.eq(code))
+            .filter(units::version.eq(expected_version)),
+    )
+    .set(changes)
+    .execute(conn)
+}

@@ -209,7 +209,7 @@ pub fn update<I: CatalogItem>(
         let current =
             I::find(conn, plan_id.0, id)?.ok_or(ServiceError::NotFound { entity: I::KIND })?;
         if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ServiceError::PreconditionFailed { entity: I::KIND });
+            return Err(ServiceError::PreconditionFailed);
         }
         let mut doc = audit_json(&I::to_input(&current.value))?;
         merge_patch(&mut doc, patch);
@@ -218,7 +218,7 @@ pub fn update<I: CatalogItem>(
         check_units_exist(conn, &I::unit_refs(&value))?;
         let now = Utc::now().naive_utc();
         if I::update_row(conn, plan_id.0, id, current.version, &value, now)? == 0 {
-            return Err(ServiceError::PreconditionFailed { entity: I::KIND });
+            return Err(ServiceError::PreconditionFailed);
         }
         I::write_children(conn, plan_id.0, id, &value)?;
         let stored =
@@ -253,7 +253,7 @@ pub fn delete<I: CatalogItem>(
         let current =
             I::find(conn, plan_id.0, id)?.ok_or(ServiceError::NotFound { entity: I::KIND })?;
         if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ServiceError::PreconditionFailed { entity: I::KIND });
+            return Err(ServiceError::PreconditionFailed);
         }
         if references::count_report_references(conn, I::KIND, id)? > 0 {
             return Err(ServiceError::Conflict {
@@ -261,7 +261,7 @@ pub fn delete<I: CatalogItem>(
             });
         }
         if I::delete_row(conn, id, current.version)? == 0 {
-            return Err(ServiceError::PreconditionFailed { entity: I::KIND });
+            return Err(ServiceError::PreconditionFailed);
         }
         let before = audit_json(&current.value)?;
         audit::record(

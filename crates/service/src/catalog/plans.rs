@@ -258,7 +258,7 @@ pub fn update(
     store.transaction(|conn| {
         let current = find_in(conn, id)?;
         if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ServiceError::PreconditionFailed { entity: ENTITY });
+            return Err(ServiceError::PreconditionFailed);
         }
         let mut doc = audit_json(&current.value.to_input())?;
         merge_patch(&mut doc, patch);
@@ -270,7 +270,7 @@ pub fn update(
         }
         let now = Utc::now().naive_utc();
         if repo::update(conn, id.0, current.version, &data(&value), now)? == 0 {
-            return Err(ServiceError::PreconditionFailed { entity: ENTITY });
+            return Err(ServiceError::PreconditionFailed);
         }
         write_children(conn, id.0, &value)?;
         let stored = find_in(conn, id)?;
