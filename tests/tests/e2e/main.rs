@@ -12,6 +12,7 @@ mod access;
 mod admin;
 mod auth;
 mod catalog;
+mod catalog_http;
 mod errors;
 mod jwt;
 mod migrations;
