@@ -12,12 +12,13 @@ use crate::error::ApiError;
 
 /// A budget line as sent and as returned.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct BudgetLineBody {
     /// Code, unique in the plan; required.
-    #[schema(example = "KH145-2022-CTX-01")]
+    #[schema(min_length = 1, example = "KH145-2022-CTX-01")]
     pub code: String,
     /// Name as printed; required.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Implementing units (đơn vị thực hiện).
     pub implementing: UnitsBody,

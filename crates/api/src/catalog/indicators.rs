@@ -12,7 +12,7 @@ use crate::error::ApiError;
 
 /// A target for one year.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct TargetBody {
     /// The year, within the plan's years.
     #[schema(example = 2023)]
@@ -21,13 +21,13 @@ pub struct TargetBody {
     /// milestones.
     pub value: Option<f64>,
     /// As printed; required.
-    #[schema(example = "Trên 60%")]
+    #[schema(min_length = 1, example = "Trên 60%")]
     pub text: String,
 }
 
 /// When the indicator is evaluated.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EvaluationTimeBody {
     /// Cuối năm.
     EndOfYear,
@@ -46,23 +46,24 @@ pub enum EvaluationTimeBody {
 
 /// An indicator as sent and as returned.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct IndicatorBody {
     /// Code, unique in the plan; required.
-    #[schema(example = "KH99-2023-12")]
+    #[schema(min_length = 1, example = "KH99-2023-12")]
     pub code: String,
     /// The indicator as printed; required.
+    #[schema(min_length = 1)]
     pub name: String,
     /// One of the ten pillars (`chinh_quyen_so`, …); required.
-    #[schema(example = "chinh_quyen_so")]
+    #[schema(min_length = 1, example = "chinh_quyen_so")]
     pub pillar: String,
     /// The group heading as printed.
     pub group_text: Option<String>,
     /// `percent`, `count`, `money`, `boolean` or `milestone`; required.
-    #[schema(example = "percent")]
+    #[schema(min_length = 1, example = "percent")]
     pub measure: String,
     /// `at_least`, `at_most` or `exactly`; required.
-    #[schema(example = "at_least")]
+    #[schema(min_length = 1, example = "at_least")]
     pub direction: String,
     /// `%` or the counted thing.
     pub unit_of_measure: Option<String>,

@@ -49,7 +49,7 @@ pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// Units responsible for something: codes, whole kinds, and the cell as printed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct UnitsBody {
     /// Unit codes (`SO-KHCN`).
     pub units: Vec<String>,

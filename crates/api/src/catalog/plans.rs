@@ -22,7 +22,7 @@ const LISTING: &str = "plans";
 
 /// A document the plan cites as its basis (căn cứ).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct LegalBasisBody {
     /// Kind of document (Nghị định, Quyết định, …).
     pub doc_type: Option<String>,
@@ -33,12 +33,13 @@ pub struct LegalBasisBody {
     /// Subject.
     pub title: Option<String>,
     /// The whole citation as printed; required.
+    #[schema(min_length = 1)]
     pub citation: String,
 }
 
 /// Totals as the plan's text states them, VND.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct DeclaredTotalsBody {
     /// Total DX spending.
     pub total_vnd: Option<i64>,
@@ -56,7 +57,7 @@ pub struct DeclaredTotalsBody {
 
 /// A printed TỔNG CỘNG row of one of the plan's tables.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct DeclaredTableTotalBody {
     /// `projects` or `budget_lines`.
     pub table: String,
@@ -73,19 +74,20 @@ pub struct DeclaredTableTotalBody {
     pub source: Option<String>,
 }
 
-/// A plan as sent and as returned.
+/// A plan as sent and as returned. Fields not listed here are refused (422 `unknown_field`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct PlanBody {
     /// Stable key (`KH-145-2022`); required.
-    #[schema(example = "KH-145-2022")]
+    #[schema(min_length = 1, example = "KH-145-2022")]
     pub code: String,
     /// Document number (`145/KH-UBND`).
     pub number: Option<String>,
     /// Title; required.
+    #[schema(min_length = 1)]
     pub title: String,
     /// `annual`, `sectoral` or `multi_year`; required.
-    #[schema(example = "annual")]
+    #[schema(min_length = 1, example = "annual")]
     pub kind: String,
     /// Date of issue.
     pub issued_date: Option<NaiveDate>,
@@ -102,7 +104,7 @@ pub struct PlanBody {
     #[schema(example = 2022)]
     pub last_year: i32,
     /// `draft`, `issued` or `superseded`; required.
-    #[schema(example = "issued")]
+    #[schema(min_length = 1, example = "issued")]
     pub status: String,
     /// The focal unit reports are sent to.
     pub focal_unit: Option<String>,

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 
 /// Money by funding source, VND.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct FundingBody {
     /// Central budget (NSTW).
     pub central_vnd: Option<i64>,
@@ -24,7 +24,7 @@ pub struct FundingBody {
 
 /// Capital for one year.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct AllocationBody {
     /// The year, within the plan's years.
     pub year: i32,
@@ -38,12 +38,13 @@ pub struct AllocationBody {
 
 /// A project as sent and as returned.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ProjectBody {
     /// Code, unique in the plan; required.
-    #[schema(example = "KH145-2022-DA-01")]
+    #[schema(min_length = 1, example = "KH145-2022-DA-01")]
     pub code: String,
     /// Name as printed; required.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Investor unit code (chủ đầu tư).
     pub investor_unit: Option<String>,

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 
 /// When a task is due.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimingBody {
     /// "Quý I/2023".
     Quarter {
@@ -61,12 +61,13 @@ pub enum TimingBody {
 
 /// A task as sent and as returned.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct TaskBody {
     /// Code, unique in the plan; required.
-    #[schema(example = "KH52-2024-NV-01")]
+    #[schema(min_length = 1, example = "KH52-2024-NV-01")]
     pub code: String,
     /// What is to be done; required.
+    #[schema(min_length = 1)]
     pub content: String,
     /// Top heading as printed.
     pub section: Option<String>,
