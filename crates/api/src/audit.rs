@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use dtihub_domain::FieldError;
 use dtihub_service::audit::{self, AuditEntry, AuditQuery};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ pub struct AuditEntryResponse {
     /// Sequence number; newer entries have higher numbers.
     pub id: i64,
     /// When (UTC).
-    pub occurred_at: NaiveDateTime,
+    pub occurred_at: DateTime<Utc>,
     /// Who: `user:<name>`, `client:<id>`, `system:<purpose>` or `anonymous`.
     #[schema(example = "user:demo-admin")]
     pub actor: String,
@@ -47,7 +47,7 @@ impl From<AuditEntry> for AuditEntryResponse {
     fn from(e: AuditEntry) -> Self {
         Self {
             id: e.id,
-            occurred_at: e.occurred_at,
+            occurred_at: e.occurred_at.and_utc(),
             actor: e.actor,
             action: e.action,
             entity: e.entity,
@@ -94,8 +94,9 @@ pub struct AuditListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    #[param(value_type = Option<String>)]
+    /// Opaque cursor from the previous page's `next_cursor`; a cursor the server did not issue
+    /// is rejected with 400.
+    #[param(value_type = Option<String>, min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

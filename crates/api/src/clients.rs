@@ -2,7 +2,7 @@
 
 use actix_web::http::header::{self, ETag};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use dtihub_service::clients::{self, ClientPatch, ClientView, NewClientInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,11 +31,11 @@ pub struct ClientResponse {
     /// Whether it may obtain tokens.
     pub active: bool,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last changed (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
     /// When the secret was last set (UTC).
-    pub secret_rotated_at: NaiveDateTime,
+    pub secret_rotated_at: DateTime<Utc>,
 }
 
 impl From<ClientView> for ClientResponse {
@@ -46,9 +46,9 @@ impl From<ClientView> for ClientResponse {
             scopes: c.scopes.iter().map(ToString::to_string).collect(),
             unit: c.unit,
             active: c.active,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            secret_rotated_at: c.secret_rotated_at,
+            created_at: c.created_at.and_utc(),
+            updated_at: c.updated_at.and_utc(),
+            secret_rotated_at: c.secret_rotated_at.and_utc(),
         }
     }
 }
@@ -110,8 +110,9 @@ pub struct ClientListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    #[param(value_type = Option<String>)]
+    /// Opaque cursor from the previous page's `next_cursor`; a cursor the server did not issue
+    /// is rejected with 400.
+    #[param(value_type = Option<String>, min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -76,7 +76,8 @@ pub struct OAuthError {
 /// A revocation request (RFC 7009 §2.1).
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 pub struct RevokeRequest {
-    /// The access or refresh token to revoke.
+    /// The access or refresh token to revoke (required; RFC 7009).
+    #[schema(value_type = String, min_length = 1, required = true)]
     pub token: Option<String>,
     /// `access_token` or `refresh_token` (optional; the server finds out by itself).
     pub token_type_hint: Option<String>,

@@ -2,7 +2,7 @@
 
 use actix_web::http::header::{self, ETag};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use dtihub_domain::access::{Role, Subject};
 use dtihub_domain::unit::UnitCode;
 use dtihub_domain::FieldError;
@@ -36,9 +36,9 @@ pub struct UserResponse {
     /// Whether the user may log in.
     pub active: bool,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last changed (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<UserView> for UserResponse {
@@ -50,8 +50,8 @@ impl From<UserView> for UserResponse {
             unit: u.unit,
             roles: u.roles.iter().map(ToString::to_string).collect(),
             active: u.active,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
+            created_at: u.created_at.and_utc(),
+            updated_at: u.updated_at.and_utc(),
         }
     }
 }
@@ -152,8 +152,9 @@ pub struct UserListParams {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    #[param(value_type = Option<String>)]
+    /// Opaque cursor from the previous page's `next_cursor`; a cursor the server did not issue
+    /// is rejected with 400.
+    #[param(value_type = Option<String>, min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -1,8 +1,12 @@
 //! DTI Hub domain: entities, typed identifiers and rules, free of any web or database framework.
 
 pub mod access;
+pub mod calendar;
 pub mod catalog;
 pub mod error;
+pub mod period;
+pub mod report;
+pub mod schedule;
 pub mod text;
 pub mod unit;
 pub mod vn_number;

@@ -1,5 +1,8 @@
 //! Numbers as the province's documents print them: `.` groups thousands and `,` is the decimal
-//! mark (`5.618` triệu, `171,17` tỷ, `106,8%`). Money is converted to exact integer VND.
+//! mark (`5.618` triệu, `171,17` tỷ, `106,8%`). Money is converted to exact integer VND, and
+//! back to the same notation for display.
+
+use std::fmt;
 
 use crate::error::DomainError;
 
@@ -77,6 +80,45 @@ impl VnDecimal {
     pub fn to_f64(self) -> f64 {
         self.mantissa as f64 / 10_f64.powi(self.scale as i32)
     }
+
+    /// The same number without trailing zeros after the decimal mark (`0,50` becomes `0,5`).
+    #[must_use]
+    pub fn normalized(self) -> Self {
+        let mut d = self;
+        while d.scale > 0 && d.mantissa % 10 == 0 {
+            d.mantissa /= 10;
+            d.scale -= 1;
+        }
+        d
+    }
+}
+
+/// Prints the number as the documents do: `.` between thousands, `,` before the decimals,
+/// as many decimals as `scale` (`-1.234.567,80`). [`VnDecimal::parse`] reads it back.
+impl fmt::Display for VnDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scale = self.scale as usize;
+        let digits = format!(
+            "{:0>width$}",
+            self.mantissa.unsigned_abs(),
+            width = scale + 1
+        );
+        let (int_part, frac_part) = digits.split_at(digits.len() - scale);
+        if self.mantissa < 0 {
+            f.write_str("-")?;
+        }
+        let lead = int_part.len() % 3;
+        for (i, c) in int_part.chars().enumerate() {
+            if i > 0 && i % 3 == lead {
+                f.write_str(".")?;
+            }
+            write!(f, "{c}")?;
+        }
+        if !frac_part.is_empty() {
+            write!(f, ",{frac_part}")?;
+        }
+        Ok(())
+    }
 }
 
 /// One triệu đồng in VND.
@@ -94,6 +136,26 @@ pub fn ty_to_vnd(text: &str) -> Result<i64, DomainError> {
     VnDecimal::parse(text)?.times_exact(VND_PER_TY)
 }
 
+/// VND as million đồng, as printed (`5_618_000_000` gives `5.618`, `500_000` gives `0,5`).
+pub fn vnd_to_trieu(vnd: i64) -> String {
+    VnDecimal {
+        mantissa: i128::from(vnd),
+        scale: 6,
+    }
+    .normalized()
+    .to_string()
+}
+
+/// VND as billion đồng, as printed (`171_170_000_000` gives `171,17`).
+pub fn vnd_to_ty(vnd: i64) -> String {
+    VnDecimal {
+        mantissa: i128::from(vnd),
+        scale: 9,
+    }
+    .normalized()
+    .to_string()
+}
+
 /// A percentage as printed (`106,8%`, `74,51 %`, `60`) to its number (`106.8`).
 pub fn parse_percent(text: &str) -> Result<VnDecimal, DomainError> {
     let t = text.trim();
@@ -103,6 +165,7 @@ pub fn parse_percent(text: &str) -> Result<VnDecimal, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn money_in_trieu_and_ty() {
@@ -136,8 +199,65 @@ mod tests {
     }
 
     #[test]
+    fn prints_vietnamese_notation() {
+        let d = |mantissa, scale| VnDecimal { mantissa, scale }.to_string();
+        assert_eq!(d(5618, 0), "5.618");
+        assert_eq!(d(17117, 2), "171,17");
+        assert_eq!(d(1068, 1), "106,8");
+        assert_eq!(d(-123_456_789, 2), "-1.234.567,89");
+        assert_eq!(d(5, 3), "0,005");
+        assert_eq!(d(0, 0), "0");
+        assert_eq!(d(100, 0), "100");
+        assert_eq!(d(15_687_824, 0), "15.687.824");
+        assert_eq!(vnd_to_trieu(5_618_000_000), "5.618");
+        assert_eq!(vnd_to_trieu(500_000), "0,5");
+        assert_eq!(vnd_to_trieu(15_687_824_000_000), "15.687.824");
+        assert_eq!(vnd_to_ty(171_170_000_000), "171,17");
+        assert_eq!(vnd_to_ty(84_027_000_000), "84,027");
+        assert_eq!(vnd_to_trieu(1), "0,000001");
+    }
+
+    #[test]
     fn plain_digits_without_grouping_are_accepted() {
         assert_eq!(VnDecimal::parse("1234").map(|d| d.mantissa), Ok(1234));
         assert_eq!(VnDecimal::parse("1.234").map(|d| d.mantissa), Ok(1234));
+    }
+
+    fn any_decimal() -> impl Strategy<Value = VnDecimal> {
+        (-10_i128.pow(18)..10_i128.pow(18), 0..=MAX_SCALE)
+            .prop_map(|(mantissa, scale)| VnDecimal { mantissa, scale })
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(text in any::<String>()) {
+            let _ = VnDecimal::parse(&text);
+            let _ = trieu_to_vnd(&text);
+            let _ = ty_to_vnd(&text);
+            let _ = parse_percent(&text);
+        }
+
+        #[test]
+        fn parsing_number_like_text_never_panics(text in "[-0-9.,% ]{0,45}") {
+            if let Ok(d) = VnDecimal::parse(&text) {
+                let _ = d.times_exact(VND_PER_TY);
+                let _ = d.to_f64();
+            }
+            let _ = trieu_to_vnd(&text);
+            let _ = ty_to_vnd(&text);
+            let _ = parse_percent(&text);
+        }
+
+        #[test]
+        fn printed_numbers_parse_back(d in any_decimal()) {
+            prop_assert_eq!(VnDecimal::parse(&d.to_string()), Ok(d));
+            prop_assert_eq!(parse_percent(&format!("{d}%")), Ok(d));
+        }
+
+        #[test]
+        fn printed_money_parses_back(vnd in any::<i64>()) {
+            prop_assert_eq!(trieu_to_vnd(&vnd_to_trieu(vnd)), Ok(vnd));
+            prop_assert_eq!(ty_to_vnd(&vnd_to_ty(vnd)), Ok(vnd));
+        }
     }
 }
