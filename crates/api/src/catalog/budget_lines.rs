@@ -21,6 +21,7 @@ pub struct BudgetLineBody {
     #[schema(min_length = 1)]
     pub name: String,
     /// Implementing units (đơn vị thực hiện).
+    #[schema(nullable)]
     pub implementing: UnitsBody,
     /// Amount, VND; null where the document prints none.
     pub amount_vnd: Option<i64>,
@@ -100,4 +101,11 @@ item_handlers!(
     tag = "budget-lines",
     collection = "/plans/{plan_id}/budget-lines",
     item = "/plans/{plan_id}/budget-lines/{id}",
+    operation_ids = [
+        "list_budget_lines",
+        "get_budget_line",
+        "create_budget_line",
+        "update_budget_line",
+        "delete_budget_line"
+    ],
 );

@@ -68,20 +68,26 @@ pub struct IndicatorBody {
     /// `%` or the counted thing.
     pub unit_of_measure: Option<String>,
     /// Whether values above 100 % are possible (percentages only).
+    #[schema(nullable)]
     pub allows_over_100: bool,
     /// Targets, one per year.
+    #[schema(nullable)]
     pub targets: Vec<TargetBody>,
     /// Lead units (chủ trì).
+    #[schema(nullable)]
     pub lead: UnitsBody,
     /// Coordinating units (phối hợp).
+    #[schema(nullable)]
     pub coordinating: UnitsBody,
     /// When it is evaluated.
     pub evaluation_time: Option<EvaluationTimeBody>,
     /// The evaluation time as printed.
     pub evaluation_time_text: Option<String>,
     /// Unit kinds that must report it.
+    #[schema(nullable)]
     pub reporting_unit_kinds: Vec<String>,
     /// Units that must report it.
+    #[schema(nullable)]
     pub reporting_units: Vec<String>,
     /// How units' values roll up: `sum`, `mean`, `ratio_of_sums`, `min`, `max`, `all`,
     /// `any`, `latest`; defaults by measure.
@@ -148,4 +154,11 @@ item_handlers!(
     tag = "indicators",
     collection = "/plans/{plan_id}/indicators",
     item = "/plans/{plan_id}/indicators/{id}",
+    operation_ids = [
+        "list_indicators",
+        "get_indicator",
+        "create_indicator",
+        "update_indicator",
+        "delete_indicator"
+    ],
 );

@@ -52,8 +52,10 @@ pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 #[serde(default)]
 pub struct UnitsBody {
     /// Unit codes (`SO-KHCN`).
+    #[schema(nullable)]
     pub units: Vec<String>,
     /// Whole kinds of unit: `province`, `department`, `commune`, `district`.
+    #[schema(nullable)]
     pub unit_kinds: Vec<String>,
     /// As the document prints it (may name bodies that are not reporting units).
     pub text: Option<String>,
@@ -250,6 +252,13 @@ fn item_response<I: Resource>(
         .json(body))
 }
 
+/// The version a `PATCH` expects. An `If-Match` the server did not issue can never match;
+/// it becomes a version no row has (rows start at 1), so that the use case judges the body
+/// first and answers 412 only for a well-formed change.
+pub(crate) fn patch_if_match(req: &HttpRequest) -> Option<i64> {
+    if_match_version(req).unwrap_or(Some(0))
+}
+
 /// Whether the request's `If-None-Match` names this version.
 pub(crate) fn not_modified(req: &HttpRequest, version: i64) -> bool {
     let tag = etag(version);
@@ -338,7 +347,7 @@ pub(crate) async fn update<I: Resource>(
 where
     I::Value: Send + 'static,
 {
-    let expected = if_match_version(req)?;
+    let expected = patch_if_match(req);
     let actor = caller.actor();
     let store = state.store.clone();
     let saved = web::block(move || {
@@ -373,11 +382,13 @@ macro_rules! item_handlers {
         page = $page:ty,
         tag = $tag:tt,
         collection = $collection:tt,
-        item = $item:tt $(,)?
+        item = $item:tt,
+        operation_ids = [$list_id:tt, $get_id:tt, $create_id:tt, $update_id:tt, $delete_id:tt] $(,)?
     ) => {
         /// List a plan's items, ordered by code, paginated by cursor.
         #[utoipa::path(
             tag = $tag,
+            operation_id = $list_id,
             params(("plan_id" = i64, Path, description = "Plan id"), $params),
             security(("bearer" = []), ("oauth2" = ["catalog:read"])),
             responses(
@@ -403,6 +414,7 @@ macro_rules! item_handlers {
         /// Get one item, with its `ETag` (send it in `If-None-Match` for 304).
         #[utoipa::path(
             tag = $tag,
+            operation_id = $get_id,
             params(("plan_id" = i64, Path, description = "Plan id"), ("id" = i64, Path, description = "Item id")),
             security(("bearer" = []), ("oauth2" = ["catalog:read"])),
             responses(
@@ -430,6 +442,7 @@ macro_rules! item_handlers {
         /// Create an item in a plan.
         #[utoipa::path(
             tag = $tag,
+            operation_id = $create_id,
             params(("plan_id" = i64, Path, description = "Plan id")),
             request_body = $body,
             security(("bearer" = []), ("oauth2" = ["admin"])),
@@ -464,6 +477,7 @@ macro_rules! item_handlers {
         /// since.
         #[utoipa::path(
             tag = $tag,
+            operation_id = $update_id,
             params(
                 ("plan_id" = i64, Path, description = "Plan id"),
                 ("id" = i64, Path, description = "Item id"),
@@ -503,6 +517,7 @@ macro_rules! item_handlers {
         /// Delete an item; refused with 409 once reports refer to it.
         #[utoipa::path(
             tag = $tag,
+            operation_id = $delete_id,
             params(
                 ("plan_id" = i64, Path, description = "Plan id"),
                 ("id" = i64, Path, description = "Item id"),

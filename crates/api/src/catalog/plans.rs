@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{not_modified, parse_q, to_wire, utc, WarningBody};
 use crate::auth::{Allowed, ManageCatalog, ReadCatalog};
-use crate::conditional::{etag, if_match_version};
+use crate::conditional::etag;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{decode_cursor, encode_cursor, parse_limit};
 use crate::state::AppState;
@@ -113,10 +113,13 @@ pub struct PlanBody {
     /// Deadline of the plan's results report.
     pub report_due_date: Option<NaiveDate>,
     /// Legal bases, in printed order.
+    #[schema(nullable)]
     pub legal_bases: Vec<LegalBasisBody>,
     /// Totals as the plan text states them.
+    #[schema(nullable)]
     pub declared: DeclaredTotalsBody,
     /// The TỔNG CỘNG rows of its tables as printed.
+    #[schema(nullable)]
     pub declared_table_totals: Vec<DeclaredTableTotalBody>,
     /// Where the plan is transcribed from.
     pub source: Option<String>,
@@ -242,6 +245,7 @@ fn parse_list_params(p: &PlanListParams) -> Result<PlanQuery, ApiError> {
 /// The province's plans (annual DX plans, sectoral plans), ordered by key, paginated by cursor.
 #[utoipa::path(
     tag = "plans",
+    operation_id = "list_plans",
     params(PlanListParams),
     security(("bearer" = []), ("oauth2" = ["catalog:read"])),
     responses(
@@ -275,6 +279,7 @@ pub async fn list(
 /// Create a plan.
 #[utoipa::path(
     tag = "plans",
+    operation_id = "create_plan",
     request_body = PlanBody,
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -306,6 +311,7 @@ pub async fn create(
 /// Get one plan, with its `ETag` (send it in `If-None-Match` for 304).
 #[utoipa::path(
     tag = "plans",
+    operation_id = "get_plan",
     params(("id" = i64, Path, description = "Plan id")),
     security(("bearer" = []), ("oauth2" = ["catalog:read"])),
     responses(
@@ -343,6 +349,7 @@ pub async fn get(
 /// Narrowing the years is refused (422) while a target or allocation lies outside them.
 #[utoipa::path(
     tag = "plans",
+    operation_id = "update_plan",
     params(
         ("id" = i64, Path, description = "Plan id"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),
@@ -374,7 +381,7 @@ pub async fn update(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id = PlanId(path.into_inner());
-    let expected = if_match_version(&req)?;
+    let expected = super::patch_if_match(&req);
     let patch = body.into_inner();
     let actor = caller.actor();
     let store = state.store.clone();
@@ -495,6 +502,7 @@ pub struct PlanTotalsResponse {
 /// tables, for one, do not add up to their printed totals.
 #[utoipa::path(
     tag = "plans",
+    operation_id = "get_plan_totals",
     params(("id" = i64, Path, description = "Plan id")),
     security(("bearer" = []), ("oauth2" = ["catalog:read"])),
     responses(

@@ -31,6 +31,7 @@ pub struct AllocationBody {
     /// Capital allocated for the year (bố trí vốn), VND.
     pub allocated_vnd: Option<i64>,
     /// Of it, by source (at most the allocation).
+    #[schema(nullable)]
     pub split: FundingBody,
     /// Capital executed in the year (thực hiện), VND.
     pub implemented_vnd: Option<i64>,
@@ -59,10 +60,12 @@ pub struct ProjectBody {
     /// Total investment (TMĐT), VND.
     pub total_investment_vnd: Option<i64>,
     /// Funding split of the total investment (may exceed it: a warning, not an error).
+    #[schema(nullable)]
     pub funding: FundingBody,
     /// Disbursed before the plan year, VND.
     pub disbursed_before_vnd: Option<i64>,
     /// Capital per year.
+    #[schema(nullable)]
     pub allocations: Vec<AllocationBody>,
     /// `preparation`, `implementation`, `settlement` or `completed`.
     pub stage: Option<String>,
@@ -77,6 +80,7 @@ pub struct ProjectBody {
     /// The same project's code in an earlier plan.
     pub same_as: Option<String>,
     /// Units the project names (communes of a commune-wide project).
+    #[schema(nullable)]
     pub related_units: Vec<String>,
     /// Where it is transcribed from.
     pub source: Option<String>,
@@ -143,4 +147,11 @@ item_handlers!(
     tag = "projects",
     collection = "/plans/{plan_id}/projects",
     item = "/plans/{plan_id}/projects/{id}",
+    operation_ids = [
+        "list_projects",
+        "get_project",
+        "create_project",
+        "update_project",
+        "delete_project"
+    ],
 );

@@ -76,8 +76,10 @@ pub struct TaskBody {
     /// Pillar, where the heading maps to one.
     pub pillar: Option<String>,
     /// Lead units (chủ trì).
+    #[schema(nullable)]
     pub lead: UnitsBody,
     /// Coordinating units (phối hợp).
+    #[schema(nullable)]
     pub coordinating: UnitsBody,
     /// When it is due; read from `timing_text` when absent.
     pub timing: Option<TimingBody>,
@@ -146,4 +148,11 @@ item_handlers!(
     tag = "tasks",
     collection = "/plans/{plan_id}/tasks",
     item = "/plans/{plan_id}/tasks/{id}",
+    operation_ids = [
+        "list_tasks",
+        "get_task",
+        "create_task",
+        "update_task",
+        "delete_task"
+    ],
 );

@@ -208,14 +208,16 @@ pub fn update<I: CatalogItem>(
         let years = plan_years(conn, plan_id)?;
         let current =
             I::find(conn, plan_id.0, id)?.ok_or(ServiceError::NotFound { entity: I::KIND })?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ServiceError::PreconditionFailed);
-        }
+        // The body is judged before the version: a malformed request is a 422 whatever its
+        // If-Match says.
         let mut doc = audit_json(&I::to_input(&current.value))?;
         merge_patch(&mut doc, patch);
         let input: I::Input = input_from_json(doc)?;
         let value = I::parse(&input, years)?;
         check_units_exist(conn, &I::unit_refs(&value))?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ServiceError::PreconditionFailed);
+        }
         let now = Utc::now().naive_utc();
         if I::update_row(conn, plan_id.0, id, current.version, &value, now)? == 0 {
             return Err(ServiceError::PreconditionFailed);

@@ -80,15 +80,18 @@ pub struct Page<T> {
 /// (which then takes its default), anything else replaces.
 ///
 /// One refinement: an object with a `kind` member (a task's `timing`, an indicator's
-/// `evaluation_time`) is one variant of a tagged union and replaces the old value whole, since
-/// merging a month into a quarter would leave the quarter's fields behind.
+/// `evaluation_time`) is one variant of a tagged union; a patch of it replaces the old value
+/// whole, since merging a month into a quarter would leave the quarter's fields behind (and a
+/// patch without `kind` is then refused rather than silently merged).
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     merge(target, patch, true);
 }
 
 fn merge(target: &mut Value, patch: &Value, root: bool) {
     match patch {
-        Value::Object(fields) if root || !fields.contains_key("kind") => {
+        Value::Object(fields)
+            if root || !(fields.contains_key("kind") || target.get("kind").is_some()) =>
+        {
             if !target.is_object() {
                 *target = Value::Object(serde_json::Map::new());
             }
@@ -108,8 +111,8 @@ fn merge(target: &mut Value, patch: &Value, root: bool) {
 
 /// Reads an input from JSON, naming the offending field by JSON pointer when it has the wrong
 /// type or is unknown.
-pub fn input_from_json<T: DeserializeOwned>(value: Value) -> Result<T, ServiceError> {
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+pub fn input_from_json<T: DeserializeOwned + Serialize>(value: Value) -> Result<T, ServiceError> {
+    let input: T = serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
         let pointer = json_pointer(&e.path().to_string());
         let inner = e.into_inner().to_string();
         let code = if inner.starts_with("unknown field") {
@@ -120,7 +123,35 @@ pub fn input_from_json<T: DeserializeOwned>(value: Value) -> Result<T, ServiceEr
             "invalid_value"
         };
         ServiceError::Validation(vec![FieldError::new(pointer, code)])
-    })
+    })?;
+    // serde also reads a struct from an array of its fields (`"funding": [1, 2]`); the API
+    // takes objects only, so the shape read must be the shape sent.
+    let canonical =
+        serde_json::to_value(&input).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    match shape_mismatch(&value, &canonical, String::new()) {
+        Some(pointer) => Err(ServiceError::Validation(vec![FieldError::new(
+            pointer,
+            "invalid_type",
+        )])),
+        None => Ok(input),
+    }
+}
+
+/// The pointer of the first place where `sent` has an array but `read` an object.
+fn shape_mismatch(sent: &Value, read: &Value, pointer: String) -> Option<String> {
+    match (sent, read) {
+        (Value::Object(s), Value::Object(r)) => s.iter().find_map(|(key, value)| {
+            let inner = r.get(key)?;
+            shape_mismatch(value, inner, format!("{pointer}/{key}"))
+        }),
+        (Value::Array(s), Value::Array(r)) => s
+            .iter()
+            .zip(r)
+            .enumerate()
+            .find_map(|(i, (a, b))| shape_mismatch(a, b, format!("{pointer}/{i}"))),
+        (Value::Array(_), Value::Object(_)) => Some(pointer),
+        _ => None,
+    }
 }
 
 /// `targets[0].year` (serde_path_to_error's notation) as `/targets/0/year`; `.` is the root.
@@ -306,6 +337,28 @@ mod tests {
             &json!({"a": null, "b": {"c": 5}, "e": [3], "f": "x"}),
         );
         assert_eq!(doc, json!({"b": {"c": 5, "d": 3}, "e": [3], "f": "x"}));
+    }
+
+    #[test]
+    fn structs_are_read_from_objects_only() {
+        use dtihub_domain::catalog::ProjectInput;
+        let ok: Result<ProjectInput, _> = input_from_json(json!({"funding": {"local_vnd": 1}}));
+        assert!(ok.is_ok());
+        let bad: Result<ProjectInput, _> = input_from_json(json!({"funding": [null, 1]}));
+        match bad {
+            Err(ServiceError::Validation(e)) => {
+                assert_eq!(
+                    (e[0].pointer.as_str(), e[0].code.as_str()),
+                    ("/funding", "invalid_type")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad: Result<ProjectInput, _> =
+            input_from_json(json!({"allocations": [{"year": 2026, "split": [1]}]}));
+        assert!(
+            matches!(bad, Err(ServiceError::Validation(e)) if e[0].pointer == "/allocations/0/split")
+        );
     }
 
     #[test]

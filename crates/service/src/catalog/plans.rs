@@ -257,9 +257,8 @@ pub fn update(
 ) -> Result<Stored<Plan>, ServiceError> {
     store.transaction(|conn| {
         let current = find_in(conn, id)?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(ServiceError::PreconditionFailed);
-        }
+        // The body is judged before the version: a malformed request is a 422 whatever its
+        // If-Match says.
         let mut doc = audit_json(&current.value.to_input())?;
         merge_patch(&mut doc, patch);
         let input: PlanInput = input_from_json(doc)?;
@@ -267,6 +266,9 @@ pub fn update(
         check_units_exist(conn, &value.unit_refs())?;
         if value.years != current.value.years {
             check_items_within(conn, id, value.years)?;
+        }
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(ServiceError::PreconditionFailed);
         }
         let now = Utc::now().naive_utc();
         if repo::update(conn, id.0, current.version, &data(&value), now)? == 0 {
