@@ -256,6 +256,28 @@ async fn plans_over_http_with_etags_and_if_match() {
         .await
         .expect("request");
     assert_problem(response, 412, "precondition_failed").await;
+    // A malformed change is judged first: 422, whatever its If-Match says.
+    for if_match in [etag.as_str(), "\"not-ours\"", ""] {
+        let response = app
+            .request_as(COORDINATOR, Method::PATCH, &path)
+            .await
+            .header("If-Match", if_match)
+            .json(&json!({"title": "", "legal_bases": [{"citation": "x", "date": [1]}]}))
+            .send()
+            .await
+            .expect("request");
+        assert_problem(response, 422, "validation_failed").await;
+    }
+    // A well-formed change with an ETag the server never issued is stale.
+    let response = app
+        .request_as(COORDINATOR, Method::PATCH, &path)
+        .await
+        .header("If-Match", "\"not-ours\"")
+        .json(&json!({"title": "Khác"}))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, 412, "precondition_failed").await;
 
     // Duplicate key, bad fields, wrong roles.
     let response = call(
