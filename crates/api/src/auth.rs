@@ -156,6 +156,11 @@ requirement!(
     "Any user, or a client with `catalog:read`."
 );
 requirement!(ManageUnits, ManageUnits, "`admin` role or scope.");
+requirement!(
+    ManageCatalog,
+    ManageCatalog,
+    "`coordinator` or `admin` role, or `admin` scope."
+);
 requirement!(ManageUsers, ManageUsers, "`admin` role or scope.");
 requirement!(ManageClients, ManageClients, "`admin` role or scope.");
 requirement!(

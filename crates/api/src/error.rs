@@ -199,6 +199,7 @@ impl From<ServiceError> for ApiError {
                 let code = match code {
                     "already_exists" => "already_exists",
                     "referenced_entity_missing" => "referenced_entity_missing",
+                    "referenced_by_reports" => "referenced_by_reports",
                     _ => "conflict",
                 };
                 ApiError::new(StatusCode::CONFLICT, code)

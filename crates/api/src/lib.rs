@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod clients;
 pub mod conditional;
 pub mod edge;

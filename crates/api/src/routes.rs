@@ -7,6 +7,7 @@ use utoipa::OpenApi as _;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 
+use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::{audit, clients, me, oauth, ops, units, users};
@@ -37,7 +38,32 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(clients::get)
             .service(clients::update)
             .service(clients::rotate_secret)
-            .service(audit::list),
+            .service(audit::list)
+            .service(plans::list)
+            .service(plans::create)
+            .service(plans::get)
+            .service(plans::update)
+            .service(plans::plan_totals)
+            .service(indicators::list)
+            .service(indicators::create)
+            .service(indicators::get)
+            .service(indicators::update)
+            .service(indicators::delete)
+            .service(tasks::list)
+            .service(tasks::create)
+            .service(tasks::get)
+            .service(tasks::update)
+            .service(tasks::delete)
+            .service(projects::list)
+            .service(projects::create)
+            .service(projects::get)
+            .service(projects::update)
+            .service(projects::delete)
+            .service(budget_lines::list)
+            .service(budget_lines::create)
+            .service(budget_lines::get)
+            .service(budget_lines::update)
+            .service(budget_lines::delete),
     );
 }
 

@@ -65,3 +65,41 @@ impl Backend {
 pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
     conn.batch_execute("SELECT 1")
 }
+
+/// Runs `f` in a transaction that, on SQLite, takes the write lock at once (`BEGIN
+/// IMMEDIATE`); on PostgreSQL it is an ordinary transaction.
+///
+/// SQLite's default deferred transaction reads under a shared lock and upgrades it at its
+/// first write; when two such transactions race, the upgrade fails at once with "database is
+/// locked" (the busy timeout cannot help: waiting would deadlock). Read-then-write use cases
+/// (an update checked against an expected version) must therefore start as writers, and then
+/// simply queue behind each other for up to the busy timeout.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::Connection;
+
+    let DbConn::Sqlite(inner) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            if let DbConn::Sqlite(inner) = conn {
+                AnsiTransactionManager::commit_transaction(inner)?;
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            if let DbConn::Sqlite(inner) = conn {
+                // The use case's error is what the caller needs; a failed rollback leaves the
+                // connection broken, which the pool's check-out test then discards.
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+            }
+            Err(error)
+        }
+    }
+}

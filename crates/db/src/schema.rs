@@ -115,6 +115,226 @@ diesel::table! {
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    /// Plans (kế hoạch).
+    plans (id) {
+        id -> BigInt,
+        code -> Text,
+        number -> Nullable<Text>,
+        title -> Text,
+        title_folded -> Text,
+        kind -> Text,
+        issued_date -> Nullable<Date>,
+        issuer_unit -> Nullable<Text>,
+        signer -> Nullable<Text>,
+        signer_title -> Nullable<Text>,
+        first_year -> Integer,
+        last_year -> Integer,
+        status -> Text,
+        focal_unit -> Nullable<Text>,
+        general_goals -> Nullable<Text>,
+        report_due_date -> Nullable<Date>,
+        declared_total_vnd -> Nullable<BigInt>,
+        declared_investment_vnd -> Nullable<BigInt>,
+        declared_recurrent_vnd -> Nullable<BigInt>,
+        declared_central_vnd -> Nullable<BigInt>,
+        declared_local_vnd -> Nullable<BigInt>,
+        declared_totals_text -> Nullable<Text>,
+        source -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A plan's legal bases (căn cứ), in printed order.
+    plan_legal_bases (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        doc_type -> Nullable<Text>,
+        number -> Nullable<Text>,
+        issued_on -> Nullable<Date>,
+        title -> Nullable<Text>,
+        citation -> Text,
+    }
+}
+
+diesel::table! {
+    /// The TỔNG CỘNG rows of a plan's tables, as printed.
+    plan_declared_totals (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        column_name -> Text,
+        amount_vnd -> BigInt,
+        printed_text -> Nullable<Text>,
+        source -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Indicators (chỉ tiêu).
+    indicators (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_folded -> Text,
+        pillar -> Text,
+        group_text -> Nullable<Text>,
+        measure -> Text,
+        direction -> Text,
+        unit_of_measure -> Nullable<Text>,
+        allows_over_100 -> Integer,
+        lead_text -> Nullable<Text>,
+        coordinating_text -> Nullable<Text>,
+        evaluation_kind -> Nullable<Text>,
+        evaluation_year -> Nullable<Integer>,
+        evaluation_month -> Nullable<Integer>,
+        evaluation_time_text -> Nullable<Text>,
+        roll_up -> Text,
+        source -> Nullable<Text>,
+        source_row -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Indicator targets, one per year.
+    indicator_targets (id) {
+        id -> BigInt,
+        indicator_id -> BigInt,
+        year -> Integer,
+        target_value -> Nullable<Double>,
+        target_text -> Text,
+    }
+}
+
+diesel::table! {
+    /// Tasks (nhiệm vụ).
+    tasks (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        code -> Text,
+        content -> Text,
+        content_folded -> Text,
+        section -> Nullable<Text>,
+        category -> Nullable<Text>,
+        pillar -> Nullable<Text>,
+        lead_text -> Nullable<Text>,
+        coordinating_text -> Nullable<Text>,
+        timing_kind -> Text,
+        timing_year -> Nullable<Integer>,
+        timing_last_year -> Nullable<Integer>,
+        timing_part -> Nullable<Integer>,
+        timing_last_part -> Nullable<Integer>,
+        timing_text -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        source -> Nullable<Text>,
+        source_row -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Public-investment projects (dự án).
+    projects (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_folded -> Text,
+        investor_text -> Nullable<Text>,
+        start_year -> Nullable<Integer>,
+        end_year -> Nullable<Integer>,
+        period_text -> Nullable<Text>,
+        total_investment_vnd -> Nullable<BigInt>,
+        central_vnd -> Nullable<BigInt>,
+        local_vnd -> Nullable<BigInt>,
+        other_vnd -> Nullable<BigInt>,
+        disbursed_before_vnd -> Nullable<BigInt>,
+        stage -> Nullable<Text>,
+        stage_text -> Nullable<Text>,
+        decision_ref -> Nullable<Text>,
+        funding_note -> Nullable<Text>,
+        carried_over -> Nullable<Integer>,
+        same_as -> Nullable<Text>,
+        source -> Nullable<Text>,
+        source_row -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Capital per project and year.
+    project_allocations (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        year -> Integer,
+        allocated_vnd -> Nullable<BigInt>,
+        allocated_central_vnd -> Nullable<BigInt>,
+        allocated_local_vnd -> Nullable<BigInt>,
+        allocated_other_vnd -> Nullable<BigInt>,
+        implemented_vnd -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Recurrent budget lines.
+    budget_lines (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_folded -> Text,
+        implementing_text -> Nullable<Text>,
+        amount_vnd -> Nullable<BigInt>,
+        budget_category -> Nullable<Text>,
+        funding_note -> Nullable<Text>,
+        start_year -> Nullable<Integer>,
+        end_year -> Nullable<Integer>,
+        period_text -> Nullable<Text>,
+        status_text -> Nullable<Text>,
+        decision_ref -> Nullable<Text>,
+        source -> Nullable<Text>,
+        source_row -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Units (or kinds of unit) responsible for or named by a catalog item.
+    catalog_unit_roles (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        item_kind -> Text,
+        item_id -> BigInt,
+        role -> Text,
+        position -> Integer,
+        unit_code -> Nullable<Text>,
+        unit_kind -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(plan_legal_bases -> plans (plan_id));
+diesel::joinable!(plan_declared_totals -> plans (plan_id));
+diesel::joinable!(indicators -> plans (plan_id));
+diesel::joinable!(indicator_targets -> indicators (indicator_id));
+diesel::joinable!(tasks -> plans (plan_id));
+diesel::joinable!(projects -> plans (plan_id));
+diesel::joinable!(project_allocations -> projects (project_id));
+diesel::joinable!(budget_lines -> plans (plan_id));
+diesel::joinable!(catalog_unit_roles -> plans (plan_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     audit_log,
@@ -123,5 +343,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     revoked_access_tokens,
     login_failures,
-    signing_keys
+    signing_keys,
+    plans,
+    plan_legal_bases,
+    plan_declared_totals,
+    indicators,
+    indicator_targets,
+    tasks,
+    projects,
+    project_allocations,
+    budget_lines,
+    catalog_unit_roles,
 );

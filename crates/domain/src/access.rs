@@ -247,6 +247,8 @@ pub struct Principal {
 pub enum Permission {
     /// Read the unit registry and the catalog.
     ReadCatalog,
+    /// Create, update and delete plans and their items (the focal point's job).
+    ManageCatalog,
     /// Create, update and retire units.
     ManageUnits,
     /// Manage user accounts.
@@ -293,7 +295,9 @@ impl Principal {
                     || admin
             }
             Permission::ManageUnits | Permission::ManageUsers | Permission::ManageClients => admin,
-            Permission::ReadAudit => admin || self.has_role(Role::Coordinator),
+            Permission::ReadAudit | Permission::ManageCatalog => {
+                admin || self.has_role(Role::Coordinator)
+            }
             Permission::ChangeOwnPassword => self.is_user(),
         }
     }
@@ -389,6 +393,11 @@ mod tests {
         assert!(!reader.allows(Permission::ChangeOwnPassword));
         assert!(client(&[Scope::Admin], None).allows(Permission::ManageClients));
         assert!(!user(&[], None).allows(Permission::ReadCatalog));
+        assert!(admin.allows(Permission::ManageCatalog));
+        assert!(coordinator.allows(Permission::ManageCatalog));
+        assert!(!reporter.allows(Permission::ManageCatalog));
+        assert!(!user(&[Role::Viewer], None).allows(Permission::ManageCatalog));
+        assert!(!reader.allows(Permission::ManageCatalog));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod catalog;
 pub mod error;
 pub mod period;
 pub mod report;

@@ -111,20 +111,26 @@ pub async fn seed_demo_accounts(auth: &Auth) -> anyhow::Result<usize> {
     Ok(created)
 }
 
-/// Loads the demo data into an empty database.
+/// Loads the demo data (units and the plan catalog) into an empty database; returns how many
+/// rows were inserted (0 when the data is already there).
 pub async fn seed_demo(store: &Store) -> anyhow::Result<usize> {
     let store = store.clone();
-    let inserted =
-        actix_web::rt::task::spawn_blocking(move || dtihub_service::demo::seed_units(&store))
+    let counts =
+        actix_web::rt::task::spawn_blocking(move || dtihub_service::demo::seed_demo(&store))
             .await?
             .map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?;
-    if inserted > 0 {
+    if counts.total() > 0 {
         tracing::info!(
-            units = inserted,
-            "loaded demo units from the source documents"
+            units = counts.units,
+            plans = counts.catalog.plans,
+            indicators = counts.catalog.indicators,
+            tasks = counts.catalog.tasks,
+            projects = counts.catalog.projects,
+            budget_lines = counts.catalog.budget_lines,
+            "loaded demo data from the source documents"
         );
     }
-    Ok(inserted)
+    Ok(counts.total())
 }
 
 impl Application {

@@ -1,11 +1,44 @@
-//! Demo data drawn from the source documents (see `demo/*.json` for each record's source).
+//! Demo data drawn from the source documents (see `demo/*.json` for each record's source and
+//! `demo/catalog/README.md` for the plan catalog's files).
+
+mod catalog;
 
 use dtihub_db::repo;
+use dtihub_db::DbConn;
 use dtihub_domain::unit::Unit;
 
 use crate::error::ServiceError;
 use crate::store::{Actor, Store};
 use crate::units;
+
+pub use catalog::{seed_catalog_in, CatalogCounts};
+
+/// What [`seed_demo`] loaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoCounts {
+    /// Units inserted (0 when the registry already held units).
+    pub units: usize,
+    /// Catalog rows inserted (all zero when the catalog already held plans).
+    pub catalog: CatalogCounts,
+}
+
+impl DemoCounts {
+    /// Everything inserted.
+    pub fn total(&self) -> usize {
+        self.units + self.catalog.total()
+    }
+}
+
+/// Loads the demo units and the plan catalog in one transaction. Each part is skipped when
+/// its tables already hold data, so running it again does nothing.
+pub fn seed_demo(store: &Store) -> Result<DemoCounts, ServiceError> {
+    let actor = Actor::system("seed-demo");
+    store.transaction(|conn| {
+        let units = seed_units_in(conn, &actor)?;
+        let catalog = seed_catalog_in(conn, &actor)?;
+        Ok(DemoCounts { units, catalog })
+    })
+}
 
 const UNITS_JSON: &str = include_str!("demo/units.json");
 
@@ -19,41 +52,44 @@ pub fn demo_units() -> Result<Vec<Unit>, ServiceError> {
 /// Loads the demo units into an empty registry, in one transaction; does nothing when the
 /// registry already holds units. Returns how many were inserted.
 pub fn seed_units(store: &Store) -> Result<usize, ServiceError> {
-    let units = demo_units()?;
     let actor = Actor::system("seed-demo");
-    store.transaction(|conn| {
-        if repo::units::count(conn)? > 0 {
-            return Ok(0);
-        }
-        // A unit may name a parent or successor listed after it: insert in rounds, each unit
-        // once everything it references exists.
-        let mut inserted = 0;
-        let mut known = std::collections::HashSet::new();
-        let mut pending = units.clone();
-        while !pending.is_empty() {
-            let before = pending.len();
-            let mut rest = Vec::new();
-            for unit in pending {
-                let ready = |code: &Option<dtihub_domain::unit::UnitCode>| {
-                    code.as_ref().is_none_or(|c| known.contains(c))
-                };
-                if ready(&unit.parent) && ready(&unit.successor) {
-                    units::insert(conn, &actor, &unit)?;
-                    known.insert(unit.code.clone());
-                    inserted += 1;
-                } else {
-                    rest.push(unit);
-                }
+    store.transaction(|conn| seed_units_in(conn, &actor))
+}
+
+/// [`seed_units`] inside the caller's transaction.
+pub fn seed_units_in(conn: &mut DbConn, actor: &Actor) -> Result<usize, ServiceError> {
+    let units = demo_units()?;
+    if repo::units::count(conn)? > 0 {
+        return Ok(0);
+    }
+    // A unit may name a parent or successor listed after it: insert in rounds, each unit
+    // once everything it references exists.
+    let mut inserted = 0;
+    let mut known = std::collections::HashSet::new();
+    let mut pending = units;
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for unit in pending {
+            let ready = |code: &Option<dtihub_domain::unit::UnitCode>| {
+                code.as_ref().is_none_or(|c| known.contains(c))
+            };
+            if ready(&unit.parent) && ready(&unit.successor) {
+                units::insert(conn, actor, &unit)?;
+                known.insert(unit.code.clone());
+                inserted += 1;
+            } else {
+                rest.push(unit);
             }
-            if rest.len() == before {
-                return Err(ServiceError::Internal(
-                    "demo units reference codes that do not exist".into(),
-                ));
-            }
-            pending = rest;
         }
-        Ok(inserted)
-    })
+        if rest.len() == before {
+            return Err(ServiceError::Internal(
+                "demo units reference codes that do not exist".into(),
+            ));
+        }
+        pending = rest;
+    }
+    Ok(inserted)
 }
 
 /// The password of every demo user (documented in the README; demo data only).

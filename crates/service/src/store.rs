@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use dtihub_db::repo::migrations;
-use dtihub_db::{Backend, Connection, DbConn, Pool, PooledConn};
+use dtihub_db::{Backend, DbConn, Pool, PooledConn};
 
 use crate::error::ServiceError;
 
@@ -92,14 +92,16 @@ impl Store {
         Ok(self.pool.get_timeout(timeout)?)
     }
 
-    /// Runs `f` in one database transaction: all of it is written, or none.
+    /// Runs `f` in one database transaction: all of it is written, or none. On SQLite the
+    /// transaction takes the write lock at once, so that concurrent read-then-write use cases
+    /// queue instead of failing (see [`dtihub_db::backend::write_transaction`]).
     pub fn transaction<T, F>(&self, f: F) -> Result<T, ServiceError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, ServiceError>,
     {
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
-        conn.transaction(f)
+        dtihub_db::backend::write_transaction(conn, f)
     }
 
     /// Runs `f` on a connection for reads.

@@ -2,8 +2,18 @@
 //! caller (anonymous, each role, a commune-bound machine client) on its own unit and on
 //! another unit, must answer exactly the expected status. A single surprise is a leak.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dtihub_domain::catalog::budget_line::BudgetLineInput;
+use dtihub_domain::catalog::indicator::IndicatorInput;
+use dtihub_domain::catalog::plan::PlanInput;
+use dtihub_domain::catalog::project::ProjectInput;
+use dtihub_domain::catalog::task::TaskInput;
+use dtihub_domain::catalog::PlanId;
+use dtihub_service::catalog::items::{self, CatalogItem};
+use dtihub_service::catalog::{plans, BudgetLines, Indicators, Projects, Tasks};
+use dtihub_service::{Actor, Store};
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -72,6 +82,21 @@ fn expected(method: &str, path: &str, who: Who, _target: Target) -> u16 {
                 403
             }
         }
+        // The plan catalog: read by every user and by clients with catalog:read; written by
+        // coordinators and admins.
+        ("get", p) if p.starts_with("/api/v1/plans") => 200,
+        (_, p) if p.starts_with("/api/v1/plans") => {
+            let ok = match method {
+                "post" => 201,
+                "delete" => 204,
+                _ => 200,
+            };
+            if is_admin(who) || who == Who::User(Role::Coordinator) {
+                ok
+            } else {
+                403
+            }
+        }
         ("get", "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json") => 200,
         _ => panic!("no expectation for {method} {path}: add the operation to the access matrix"),
     }
@@ -102,15 +127,159 @@ fn body(method: &str, path: &str) -> Option<Value> {
             Some(json!({"name": format!("Client {n}"), "scopes": ["catalog:read"]}))
         }
         ("patch", "/api/v1/clients/{client_id}") => Some(json!({"name": "Tên mới"})),
+        ("post", "/api/v1/plans") => Some(json!({
+            "code": format!("KH-ACCESS-{n}"), "title": "Kế hoạch thử quyền", "kind": "annual",
+            "first_year": 2026, "last_year": 2026, "status": "draft"})),
+        ("patch", "/api/v1/plans/{id}") => Some(json!({"title": "Tên mới"})),
+        ("post", "/api/v1/plans/{plan_id}/indicators") => Some(json!({
+            "code": format!("ACC-{n}"), "name": "Chỉ tiêu", "pillar": "ha_tang_so",
+            "measure": "count", "direction": "at_least"})),
+        ("post", "/api/v1/plans/{plan_id}/tasks") => Some(json!({
+            "code": format!("ACC-{n}"), "content": "Nhiệm vụ", "timing_text": "Năm 2026"})),
+        ("post", "/api/v1/plans/{plan_id}/projects" | "/api/v1/plans/{plan_id}/budget-lines") => {
+            Some(json!({"code": format!("ACC-{n}"), "name": "Mục"}))
+        }
+        ("patch", "/api/v1/plans/{plan_id}/tasks/{id}") => Some(json!({"content": "Mới"})),
+        ("patch", p) if p.starts_with("/api/v1/plans/{plan_id}/") => Some(json!({"name": "Mới"})),
         _ => None,
     }
 }
 
-fn concrete(path: &str, who: Who, target: Target, client_id: &str) -> String {
+/// A plan of the access test's own, and in it, per item kind, one item every caller reads and
+/// patches and one item per caller to delete.
+struct CatalogIds {
+    plan: i64,
+    shared: BTreeMap<&'static str, i64>,
+    doomed: BTreeMap<(&'static str, usize), i64>,
+}
+
+fn item_id<I: CatalogItem>(store: &Store, plan: PlanId, input: &I::Input) -> i64 {
+    items::create::<I>(store, &Actor::system("access-test"), plan, input)
+        .unwrap()
+        .stored
+        .id
+}
+
+fn arrange_catalog(store: &Store) -> CatalogIds {
+    let plan = plans::create(
+        store,
+        &Actor::system("access-test"),
+        &PlanInput {
+            code: "KH-ACCESS".into(),
+            title: "Kế hoạch thử quyền".into(),
+            kind: "annual".into(),
+            first_year: 2026,
+            last_year: 2026,
+            status: "draft".into(),
+            ..PlanInput::default()
+        },
+    )
+    .unwrap();
+    let plan_id = PlanId(plan.id);
+    let mut shared = BTreeMap::new();
+    let mut doomed = BTreeMap::new();
+    for n in 0..=Who::ALL.len() {
+        let code = format!("ACCESS-{n}");
+        let ids = [
+            (
+                "indicators",
+                item_id::<Indicators>(
+                    store,
+                    plan_id,
+                    &IndicatorInput {
+                        code: code.clone(),
+                        name: "Chỉ tiêu".into(),
+                        pillar: "ha_tang_so".into(),
+                        measure: "count".into(),
+                        direction: "at_least".into(),
+                        ..IndicatorInput::default()
+                    },
+                ),
+            ),
+            (
+                "tasks",
+                item_id::<Tasks>(
+                    store,
+                    plan_id,
+                    &TaskInput {
+                        code: code.clone(),
+                        content: "Nhiệm vụ".into(),
+                        timing_text: Some("Năm 2026".into()),
+                        ..TaskInput::default()
+                    },
+                ),
+            ),
+            (
+                "projects",
+                item_id::<Projects>(
+                    store,
+                    plan_id,
+                    &ProjectInput {
+                        code: code.clone(),
+                        name: "Dự án".into(),
+                        ..ProjectInput::default()
+                    },
+                ),
+            ),
+            (
+                "budget-lines",
+                item_id::<BudgetLines>(
+                    store,
+                    plan_id,
+                    &BudgetLineInput {
+                        code: code.clone(),
+                        name: "Chi".into(),
+                        ..BudgetLineInput::default()
+                    },
+                ),
+            ),
+        ];
+        for (segment, id) in ids {
+            if n == Who::ALL.len() {
+                shared.insert(segment, id);
+            } else {
+                doomed.insert((segment, n), id);
+            }
+        }
+    }
+    CatalogIds {
+        plan: plan.id,
+        shared,
+        doomed,
+    }
+}
+
+fn concrete(
+    method: &str,
+    path: &str,
+    who: Who,
+    target: Target,
+    client_id: &str,
+    catalog: &CatalogIds,
+) -> String {
     let unit = match target {
         Target::Own => who.own_unit().unwrap_or("SO-KHCN"),
         Target::Other => OTHER_UNIT,
     };
+    if let Some(rest) = path.strip_prefix("/api/v1/plans/{plan_id}/") {
+        let segment = rest.split('/').next().unwrap();
+        let segment = ["indicators", "tasks", "projects", "budget-lines"]
+            .into_iter()
+            .find(|s| *s == segment)
+            .unwrap();
+        let caller = Who::ALL.iter().position(|w| *w == who).unwrap();
+        let id = if method == "delete" {
+            catalog.doomed[&(segment, caller)]
+        } else {
+            catalog.shared[segment]
+        };
+        return path
+            .replace("{plan_id}", &catalog.plan.to_string())
+            .replace("{id}", &id.to_string());
+    }
+    if path.starts_with("/api/v1/plans/{id}") {
+        return path.replace("{id}", &catalog.plan.to_string());
+    }
     path.replace("{code}", unit)
         .replace("{username}", TARGET_USER)
         .replace("{client_id}", client_id)
@@ -145,6 +314,7 @@ async fn every_operation_for_every_caller_and_unit_answers_as_expected() {
     let spec: Value = serde_json::from_str(COMMITTED).unwrap();
     let app = spawn_app().await;
     let client_id = arrange(&app).await;
+    let catalog = arrange_catalog(&app.store);
     let mut operations = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
@@ -163,7 +333,7 @@ async fn every_operation_for_every_caller_and_unit_answers_as_expected() {
         for who in Who::ALL {
             for &target in targets {
                 let want = expected(method, path, who, target);
-                let url = concrete(path, who, target, &client_id);
+                let url = concrete(method, path, who, target, &client_id, &catalog);
                 let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let mut request = app.request_as(who, m, &url).await;
                 if let Some(b) = body(method, path) {

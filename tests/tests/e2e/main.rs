@@ -11,6 +11,8 @@ mod support;
 mod access;
 mod admin;
 mod auth;
+mod catalog;
+mod catalog_http;
 mod errors;
 mod jwt;
 mod migrations;

@@ -1,6 +1,7 @@
 //! Repository functions, one module per table.
 
 pub mod audit;
+pub mod catalog;
 pub mod clients;
 pub mod keys;
 pub mod migrations;

@@ -246,3 +246,6 @@ pub struct UnitChangeset<'a> {
     pub version: i64,
     pub updated_at: NaiveDateTime,
 }
+
+mod catalog;
+pub use catalog::*;

@@ -1,0 +1,10 @@
+DROP TABLE catalog_unit_roles;
+DROP TABLE budget_lines;
+DROP TABLE project_allocations;
+DROP TABLE projects;
+DROP TABLE tasks;
+DROP TABLE indicator_targets;
+DROP TABLE indicators;
+DROP TABLE plan_declared_totals;
+DROP TABLE plan_legal_bases;
+DROP TABLE plans;
