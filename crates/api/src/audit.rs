@@ -175,6 +175,7 @@ fn parse_params(p: &AuditListParams) -> Result<AuditQuery, ApiError> {
 /// appear in it.
 #[utoipa::path(
     tag = "audit",
+    operation_id = "list_audit_entries",
     params(AuditListParams),
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(

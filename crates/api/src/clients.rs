@@ -126,6 +126,7 @@ fn with_etag(view: ClientView) -> HttpResponse {
 /// List machine clients.
 #[utoipa::path(
     tag = "clients",
+    operation_id = "list_clients",
     params(ClientListParams),
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -179,6 +180,7 @@ pub async fn list(
 /// The answer carries `client_secret` this once; only its argon2id hash is kept.
 #[utoipa::path(
     tag = "clients",
+    operation_id = "create_client",
     request_body = CreateClient,
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -225,6 +227,7 @@ pub async fn create(
 /// Get one machine client.
 #[utoipa::path(
     tag = "clients",
+    operation_id = "get_client",
     params(("client_id" = String, Path, description = "The client's id")),
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -254,6 +257,7 @@ pub async fn get(
 /// already issued stop working). `If-Match` guards against lost updates (412).
 #[utoipa::path(
     tag = "clients",
+    operation_id = "update_client",
     params(
         ("client_id" = String, Path, description = "The client's id"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),

@@ -184,6 +184,7 @@ fn parse_list_params(p: &UnitListParams) -> Result<UnitQuery, ApiError> {
 /// longer exist (with `valid_to` and `successor`). Ordered by code, paginated by cursor.
 #[utoipa::path(
     tag = "units",
+    operation_id = "list_units",
     params(UnitListParams),
     security(("bearer" = []), ("oauth2" = ["catalog:read"])),
     responses(
@@ -214,6 +215,7 @@ pub async fn list(
 /// Answers with an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`.
 #[utoipa::path(
     tag = "units",
+    operation_id = "get_unit",
     params(("code" = String, Path, description = "Unit code (case-insensitive)", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "SO-KHCN")),
     security(("bearer" = []), ("oauth2" = ["catalog:read"])),
     responses(
@@ -326,6 +328,7 @@ fn path_code(raw: String) -> Result<UnitCode, ApiError> {
 /// Create a unit.
 #[utoipa::path(
     tag = "units",
+    operation_id = "create_unit",
     request_body = CreateUnit,
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -373,6 +376,7 @@ pub async fn create(
 /// `POST /units/{code}/retire`.
 #[utoipa::path(
     tag = "units",
+    operation_id = "update_unit",
     params(
         ("code" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "SO-KHCN"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),

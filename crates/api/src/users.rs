@@ -226,6 +226,7 @@ fn with_etag(mut builder: actix_web::HttpResponseBuilder, view: UserView) -> Htt
 /// List users.
 #[utoipa::path(
     tag = "users",
+    operation_id = "list_users",
     params(UserListParams),
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -263,6 +264,7 @@ pub async fn list(
 /// Without `password`, one is generated and returned once in `generated_password`.
 #[utoipa::path(
     tag = "users",
+    operation_id = "create_user",
     request_body = CreateUser,
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -311,6 +313,7 @@ pub async fn create(
 /// Get one user.
 #[utoipa::path(
     tag = "users",
+    operation_id = "get_user",
     params(("username" = String, Path, description = "Username")),
     security(("bearer" = []), ("oauth2" = ["admin"])),
     responses(
@@ -341,6 +344,7 @@ pub async fn get(
 /// someone else's change (412 when it is stale).
 #[utoipa::path(
     tag = "users",
+    operation_id = "update_user",
     params(
         ("username" = String, Path, description = "Username"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),

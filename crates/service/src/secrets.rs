@@ -41,6 +41,58 @@ pub struct SecretHasher {
     /// A hash of a random secret, verified against when the account does not exist so that
     /// "no such user" takes as long as "wrong password".
     dummy_hash: String,
+    /// Bounds concurrent argon2 computations (and so their memory).
+    slots: std::sync::Arc<HashingSlots>,
+}
+
+/// Caps how many argon2 computations run at once in this process. Each one takes
+/// `memory_kib` of RAM, so a burst of logins would otherwise grow the process by that much per
+/// request (16 concurrent logins measured 0.75–1.5 GiB); with one slot per core the peak is
+/// cores × memory_kib, and the CPU is saturated anyway. Process-local on purpose: it bounds
+/// this process's memory, not a quota shared between instances.
+#[derive(Debug)]
+struct HashingSlots {
+    free: std::sync::Mutex<usize>,
+    released: std::sync::Condvar,
+}
+
+/// A held slot; released on drop.
+struct SlotGuard<'a>(&'a HashingSlots);
+
+impl HashingSlots {
+    fn new(slots: usize) -> Self {
+        Self {
+            free: std::sync::Mutex::new(slots.max(1)),
+            released: std::sync::Condvar::new(),
+        }
+    }
+
+    fn acquire(&self) -> SlotGuard<'_> {
+        let mut free = self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .released
+                .wait(free)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *free -= 1;
+        SlotGuard(self)
+    }
+}
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        let mut free = self
+            .0
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *free += 1;
+        self.0.released.notify_one();
+    }
 }
 
 impl std::fmt::Debug for SecretHasher {
@@ -60,9 +112,11 @@ impl SecretHasher {
         )
         .map_err(|e| ServiceError::Internal(format!("argon2 parameters: {e}")))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let mut hasher = Self {
             argon2,
             dummy_hash: String::new(),
+            slots: std::sync::Arc::new(HashingSlots::new(cores)),
         };
         hasher.dummy_hash = hasher.hash(&random_urlsafe(16))?;
         Ok(hasher)
@@ -74,6 +128,7 @@ impl SecretHasher {
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt)
             .map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
+        let _slot = self.slots.acquire();
         self.argon2
             .hash_password(secret.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -82,6 +137,7 @@ impl SecretHasher {
 
     /// Whether a secret matches a stored hash; a malformed hash never matches.
     pub fn verify(&self, secret: &str, hash: &str) -> bool {
+        let _slot = self.slots.acquire();
         match PasswordHash::new(hash) {
             Ok(parsed) => self
                 .argon2

@@ -110,3 +110,20 @@ fn every_operation_lists_its_security_and_auth_answers() {
     }
     assert!(protected >= 18, "{protected}");
 }
+
+#[test]
+fn operation_ids_are_unique() {
+    // Clients generate one function per operationId and schemathesis follows links by it.
+    let spec: Value = serde_json::from_str(COMMITTED).expect("spec");
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let id = op["operationId"]
+                .as_str()
+                .expect("every operation has an id");
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {other} and {method} {path}");
+            }
+        }
+    }
+}
