@@ -259,6 +259,14 @@ pub enum Permission {
     ReadAudit,
     /// Change one's own password (people only).
     ChangeOwnPassword,
+    /// Read periodic reports (of the units the principal may see).
+    ReadReports,
+    /// Save a report's draft (unit reporters and approvers, clients with `reports:write`).
+    SaveReports,
+    /// Submit a report (unit approvers, clients with `reports:write`).
+    SubmitReports,
+    /// Return, accept and reopen reports (the provincial coordinator).
+    ReviewReports,
 }
 
 impl Principal {
@@ -299,6 +307,21 @@ impl Principal {
                 admin || self.has_role(Role::Coordinator)
             }
             Permission::ChangeOwnPassword => self.is_user(),
+            Permission::ReadReports => {
+                (self.is_user() && !self.roles.is_empty())
+                    || self.has_scope(Scope::ReportsRead)
+                    || self.has_scope(Scope::ReportsWrite)
+                    || admin
+            }
+            Permission::SaveReports => {
+                self.has_role(Role::UnitReporter)
+                    || self.has_role(Role::UnitApprover)
+                    || self.has_scope(Scope::ReportsWrite)
+            }
+            Permission::SubmitReports => {
+                self.has_role(Role::UnitApprover) || self.has_scope(Scope::ReportsWrite)
+            }
+            Permission::ReviewReports => self.has_role(Role::Coordinator),
         }
     }
 

@@ -21,6 +21,9 @@ pub enum ServiceError {
         /// Stable snake_case reason.
         code: &'static str,
     },
+    /// A report workflow action not legal from the report's current status.
+    #[error("{0}")]
+    Transition(dtihub_domain::report::TransitionError),
     /// The caller is authenticated but may not perform this operation.
     #[error("forbidden")]
     Forbidden,
