@@ -6,7 +6,7 @@
 //! version is still that one (checked inside the `UPDATE`), so of two saves of the same
 //! version exactly one wins and the other is told the report changed.
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use dtihub_db::models::{
     BudgetExecutionRow, IndicatorValueRow, ProjectProgressRow, ReportRow, ReportVersionRow,
     TaskProgressRow,
@@ -692,6 +692,13 @@ pub fn get(store: &Store, unit: &UnitCode, period: Period) -> Result<ReportView,
     })
 }
 
+/// The current time in whole seconds: what both backends store, so that a response built
+/// from the written row equals a later read of it.
+fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
 fn check_version(expected: Option<i64>, current: i64) -> Result<(), ServiceError> {
     match expected {
         Some(v) if v != current => Err(ServiceError::PreconditionFailed),
@@ -742,7 +749,7 @@ pub fn save(
                 judgement.blocking,
             )));
         }
-        let now = Utc::now().naive_utc();
+        let now = now();
         let n = &content.narrative;
         let row = match &existing {
             Some((old, _)) => {
@@ -845,7 +852,7 @@ pub fn act(
         let status = status_of(&old)?;
         check_version(expected, old.version)?;
         let next = transition(status, action).map_err(ServiceError::Transition)?;
-        let now = Utc::now().naive_utc();
+        let now = now();
         let mut row = ReportRow {
             status: next.as_str().to_owned(),
             version: old.version + 1,
