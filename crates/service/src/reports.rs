@@ -444,7 +444,8 @@ fn responsibilities(
     indicator_ids.dedup();
     let indicators = repo::reports::indicator_kinds(conn, &indicator_ids)?
         .into_iter()
-        .map(|(id, measure, over)| {
+        .filter(|(_, _, _, evaluation, y, m)| evaluated_in(period, evaluation.as_deref(), *y, *m))
+        .map(|(id, measure, over, _, _, _)| {
             let kind = match measure.as_str() {
                 "percent" => ValueKind::Percent,
                 "money" => ValueKind::Money,
@@ -468,6 +469,18 @@ fn responsibilities(
             year,
         )?,
     })
+}
+
+/// Whether an indicator is reported in a period: one evaluated in a given month ("Tháng
+/// 10/2025") only in the period holding that month; the others (end of year, each quarter,
+/// continuous, unstated) in every period of the plan's years, so that progress is followed.
+fn evaluated_in(period: Period, kind: Option<&str>, year: Option<i32>, month: Option<i32>) -> bool {
+    match (kind, year, month.and_then(|m| u32::try_from(m).ok())) {
+        (Some("month"), Some(y), Some(m)) => {
+            period.year() == y && (period.first_month()..=period.last_month()).contains(&m)
+        }
+        _ => true,
+    }
 }
 
 /// The previous period's report of the unit, with its items.
@@ -527,12 +540,14 @@ fn rules_for(
         projects: r
             .projects
             .iter()
-            .map(|id| ProjectRule {
-                id: *id,
-                previous_accepted_cumulative: prev_accepted_cumulative(*id),
-                allocation: None,
+            .map(|id| {
+                Ok(ProjectRule {
+                    id: *id,
+                    previous_accepted_cumulative: prev_accepted_cumulative(*id),
+                    allocation: repo::reports::allocation_through(conn, *id, period.year())?,
+                })
             })
-            .collect(),
+            .collect::<Result<_, ServiceError>>()?,
         budget_line_ids: r.budget_lines,
         ..ReportRules::default()
     })

@@ -9,8 +9,9 @@ use crate::models::{
     TaskProgressRow,
 };
 use crate::schema::{
-    catalog_unit_roles, indicators, plans, report_budget_execution, report_indicator_values,
-    report_project_progress, report_task_progress, report_versions, reports, units,
+    catalog_unit_roles, indicators, plans, project_allocations, projects, report_budget_execution,
+    report_indicator_values, report_project_progress, report_task_progress, report_versions,
+    reports, units,
 };
 
 /// A report's items, in body order.
@@ -221,8 +222,41 @@ pub fn responsible_items(
     Ok(ids)
 }
 
-/// Indicators (id, measure, allows over 100) by id.
-pub fn indicator_kinds(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, i32)>> {
+/// The capital a project may have disbursed by the end of `year`, VND: what it disbursed
+/// before the plan plus its allocations (bố trí vốn) up to that year; none without
+/// allocations.
+pub fn allocation_through(
+    conn: &mut DbConn,
+    project_id: i64,
+    year: i32,
+) -> QueryResult<Option<i64>> {
+    let allocated: Vec<Option<i64>> = project_allocations::table
+        .filter(project_allocations::project_id.eq(project_id))
+        .filter(project_allocations::year.le(year))
+        .select(project_allocations::allocated_vnd)
+        .load(conn)?;
+    let allocated: Vec<i64> = allocated.into_iter().flatten().collect();
+    if allocated.is_empty() {
+        return Ok(None);
+    }
+    let before: Option<i64> = projects::table
+        .filter(projects::id.eq(project_id))
+        .select(projects::disbursed_before_vnd)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    Ok(Some(
+        allocated
+            .into_iter()
+            .fold(before.unwrap_or(0), i64::saturating_add),
+    ))
+}
+
+/// An indicator's kind of value and evaluation time, as stored.
+pub type IndicatorKindRow = (i64, String, i32, Option<String>, Option<i32>, Option<i32>);
+
+/// Indicators (id, measure, allows over 100, evaluation kind, year and month) by id.
+pub fn indicator_kinds(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<IndicatorKindRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -233,6 +267,9 @@ pub fn indicator_kinds(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, 
             indicators::id,
             indicators::measure,
             indicators::allows_over_100,
+            indicators::evaluation_kind,
+            indicators::evaluation_year,
+            indicators::evaluation_month,
         ))
         .load(conn)
 }
