@@ -2,9 +2,9 @@
 //! transitions, optimistic concurrency, object-level access, lateness and validation.
 
 use dtihub_domain::catalog::budget_line::BudgetLineInput;
-use dtihub_domain::catalog::indicator::{IndicatorInput, UnitAssignmentInput};
+use dtihub_domain::catalog::indicator::{EvaluationTime, IndicatorInput, UnitAssignmentInput};
 use dtihub_domain::catalog::plan::PlanInput;
-use dtihub_domain::catalog::project::ProjectInput;
+use dtihub_domain::catalog::project::{Allocation, ProjectInput};
 use dtihub_domain::catalog::task::TaskInput;
 use dtihub_domain::catalog::PlanId;
 use dtihub_service::catalog::items::{self, CatalogItem};
@@ -26,7 +26,9 @@ const PAST_PERIOD: &str = "2025-06";
 /// The catalog items both test units report on.
 #[derive(Debug, Clone, Copy)]
 struct Ids {
+    plan: i64,
     percent: i64,
+    october: i64,
     count: i64,
     task: i64,
     project: i64,
@@ -62,6 +64,7 @@ fn arrange_catalog(store: &Store) -> Ids {
         },
     )
     .unwrap();
+    let plan_id = plan.id;
     let plan = PlanId(plan.id);
     let indicator = |code: &str, measure: &str| IndicatorInput {
         code: code.into(),
@@ -73,7 +76,19 @@ fn arrange_catalog(store: &Store) -> Ids {
         ..IndicatorInput::default()
     };
     Ids {
+        plan: plan_id,
         percent: create::<Indicators>(store, plan, &indicator("BC-TL", "percent")),
+        october: create::<Indicators>(
+            store,
+            plan,
+            &IndicatorInput {
+                evaluation_time: Some(EvaluationTime::Month {
+                    year: 2026,
+                    month: 10,
+                }),
+                ..indicator("BC-T10", "count")
+            },
+        ),
         count: create::<Indicators>(store, plan, &indicator("BC-SL", "count")),
         task: create::<Tasks>(
             store,
@@ -93,6 +108,11 @@ fn arrange_catalog(store: &Store) -> Ids {
                 code: "BC-DA".into(),
                 name: "Dự án thử".into(),
                 investor_unit: Some(COMMUNE.into()),
+                allocations: vec![Allocation {
+                    year: 2026,
+                    allocated_vnd: Some(700_000_000),
+                    ..Allocation::default()
+                }],
                 ..ProjectInput::default()
             },
         ),
@@ -1085,9 +1105,22 @@ async fn warnings_must_be_acknowledged_and_cumulative_disbursement_never_falls()
         "{problem}"
     );
 
-    b["project_progress"][0]["cumulative_disbursed"] = json!(600_000_000_i64);
+    // Above the allocation is only a warning.
+    b["project_progress"][0]["cumulative_disbursed"] = json!(800_000_000_i64);
     let saved = call(&app, &t.reporter, Method::PUT, &path, None, Some(b)).await;
     assert_eq!(saved.status(), 200);
+    let saved = json(saved).await;
+    assert!(
+        saved["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |w| w["pointer"] == "/project_progress/0/cumulative_disbursed"
+                    && w["code"] == "cumulative_above_allocation"
+            ),
+        "{saved}"
+    );
     let submitted = call(
         &app,
         &t.approver,
@@ -1098,4 +1131,63 @@ async fn warnings_must_be_acknowledged_and_cumulative_disbursement_never_falls()
     )
     .await;
     assert_eq!(submitted.status(), 200);
+}
+
+#[tokio::test]
+async fn an_indicator_evaluated_in_a_month_is_in_that_months_template_only() {
+    let app = spawn_app().await;
+    let ids = arrange_catalog(&app.store);
+    let t = commune_tokens(&app).await;
+    for (period, listed) in [("2026-10", true), ("2026-Q4", true), (OPEN_PERIOD, false)] {
+        let template = json(
+            call(
+                &app,
+                &t.reporter,
+                Method::GET,
+                &report_path(COMMUNE, period),
+                None,
+                None,
+            )
+            .await,
+        )
+        .await;
+        let has = template["indicator_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["indicator_id"] == ids.october);
+        assert_eq!(has, listed, "{period}");
+    }
+}
+
+#[tokio::test]
+async fn catalog_items_a_report_refers_to_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let ids = arrange_catalog(&app.store);
+    let t = commune_tokens(&app).await;
+    let saved = call(
+        &app,
+        &t.reporter,
+        Method::PUT,
+        &report_path(COMMUNE, OPEN_PERIOD),
+        None,
+        Some(body(ids, COMMUNE, 10.0)),
+    )
+    .await;
+    assert_eq!(saved.status(), 200);
+    let coord = coordinator(&app).await;
+    for (segment, id) in [
+        ("indicators", ids.percent),
+        ("tasks", ids.task),
+        ("projects", ids.project),
+        ("budget-lines", ids.line),
+    ] {
+        let path = format!("/api/v1/plans/{}/{segment}/{id}", ids.plan);
+        let response = call(&app, &coord, Method::DELETE, &path, None, None).await;
+        assert_problem(response, 409, "referenced_by_reports").await;
+    }
+    // The month-evaluated indicator is in no report: it goes.
+    let path = format!("/api/v1/plans/{}/indicators/{}", ids.plan, ids.october);
+    let response = call(&app, &coord, Method::DELETE, &path, None, None).await;
+    assert_eq!(response.status(), 204);
 }
