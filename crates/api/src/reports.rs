@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Allowed, Caller, ReadReports};
-use crate::catalog::{to_wire, utc};
+use crate::catalog::{not_modified, to_wire, utc};
 use crate::conditional::{etag, if_match_version};
 use crate::error::{ApiError, Problem};
 use crate::i18n::{self, Lang};
@@ -379,6 +379,7 @@ fn action_body(bytes: &[u8]) -> Result<ActionBody, ApiError> {
     responses(
         (status = 200, description = "The report or its template", body = ReportResponse,
             headers(("ETag" = String, description = "Version of the report (`\"v0\"` for a template)"))),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         (status = 400, description = "The unit code or period is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read reports", body = Problem, content_type = "application/problem+json"),
@@ -389,6 +390,7 @@ fn action_body(bytes: &[u8]) -> Result<ActionBody, ApiError> {
 #[get("/units/{unit}/reports/{period}")]
 pub async fn get_report(
     caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -398,6 +400,11 @@ pub async fn get_report(
     let store = state.store.clone();
     let view = web::block(move || reports::get(&store, &unit, period)).await??;
     let version = view.version;
+    if not_modified(&req, version) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(ETag(etag(version)))
+            .finish());
+    }
     Ok(with_etag(version).json(report_response(view)?))
 }
 

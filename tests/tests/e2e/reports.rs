@@ -639,6 +639,13 @@ async fn a_stale_if_match_answers_412() {
     )
     .await;
     assert_problem(stale, 412, "precondition_failed").await;
+    let unchanged = app
+        .request_with(&t.reporter, Method::GET, &path)
+        .header("If-None-Match", "\"v1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), 304);
     let now = json(call(&app, &t.reporter, Method::GET, &path, None, None).await).await;
     assert_eq!(now["version"], 1);
     assert_eq!(now["indicator_values"][0]["value"], 10.0);
