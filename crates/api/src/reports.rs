@@ -502,7 +502,8 @@ async fn act(
     Ok(with_etag(version).json(report_response(view)?))
 }
 
-/// Submit a report: validate it and freeze it for the coordinator.
+/// Submit a report: validate it and freeze it for the coordinator (the unit's approver, or a
+/// client bound to the unit with `reports:write`).
 ///
 /// Errors block (422, one entry per finding with a JSON pointer); warnings block too unless
 /// `acknowledge_warnings` is true. A report first submitted after its deadline is marked late.
@@ -520,7 +521,7 @@ async fn act(
             headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, unit code or period", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the unit's approver, nor a client with `reports:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the unit's approver, nor a client bound to it with `reports:write`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit, or not the caller's unit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the report's status (named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` is stale", body = Problem, content_type = "application/problem+json"),

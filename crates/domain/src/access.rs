@@ -263,7 +263,7 @@ pub enum Permission {
     ReadReports,
     /// Save a report's draft (unit reporters and approvers, clients with `reports:write`).
     SaveReports,
-    /// Submit a report (unit approvers, clients with `reports:write`).
+    /// Submit a report (unit approvers, unit-bound clients with `reports:write`).
     SubmitReports,
     /// Return, accept and reopen reports (the provincial coordinator).
     ReviewReports,
@@ -318,8 +318,10 @@ impl Principal {
                     || self.has_role(Role::UnitApprover)
                     || self.has_scope(Scope::ReportsWrite)
             }
+            // A machine submits only for the unit it is bound to, as an approver would.
             Permission::SubmitReports => {
-                self.has_role(Role::UnitApprover) || self.has_scope(Scope::ReportsWrite)
+                self.has_role(Role::UnitApprover)
+                    || (self.has_scope(Scope::ReportsWrite) && self.unit.is_some())
             }
             Permission::ReviewReports => self.has_role(Role::Coordinator),
         }
@@ -421,6 +423,38 @@ mod tests {
         assert!(!reporter.allows(Permission::ManageCatalog));
         assert!(!user(&[Role::Viewer], None).allows(Permission::ManageCatalog));
         assert!(!reader.allows(Permission::ManageCatalog));
+    }
+
+    #[test]
+    fn report_rules() {
+        let approver = user(&[Role::UnitApprover], Some("XA-TRAM-CHIM"));
+        let reporter = user(&[Role::UnitReporter], Some("XA-TRAM-CHIM"));
+        let coordinator = user(&[Role::Coordinator], Some("SO-KHCN"));
+        let viewer = user(&[Role::Viewer], None);
+        let bound = client(&[Scope::ReportsWrite], Some("XA-TRAM-CHIM"));
+        let unbound = client(&[Scope::ReportsWrite], None);
+        let catalog_only = client(&[Scope::CatalogRead], None);
+        for p in [
+            &approver,
+            &reporter,
+            &coordinator,
+            &viewer,
+            &bound,
+            &unbound,
+        ] {
+            assert!(p.allows(Permission::ReadReports), "{p:?}");
+        }
+        assert!(!catalog_only.allows(Permission::ReadReports));
+        assert!(reporter.allows(Permission::SaveReports));
+        assert!(!reporter.allows(Permission::SubmitReports));
+        assert!(approver.allows(Permission::SubmitReports));
+        assert!(bound.allows(Permission::SubmitReports));
+        assert!(!unbound.allows(Permission::SubmitReports));
+        assert!(!viewer.allows(Permission::SaveReports));
+        assert!(!coordinator.allows(Permission::SaveReports));
+        assert!(coordinator.allows(Permission::ReviewReports));
+        assert!(!approver.allows(Permission::ReviewReports));
+        assert!(!user(&[Role::Admin], None).allows(Permission::ReviewReports));
     }
 
     #[test]
