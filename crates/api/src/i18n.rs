@@ -136,6 +136,12 @@ fn problem_text(code: &str) -> (&'static str, &'static str, &'static str, &'stat
             "Referenced by reports",
             "Cannot delete: reports refer to this item.",
         ),
+        "warnings_not_acknowledged" => (
+            "Cần xác nhận cảnh báo",
+            "Báo cáo còn cảnh báo; hãy kiểm tra và gửi lại với acknowledge_warnings: true.",
+            "Warnings not acknowledged",
+            "The report has warnings; check them and submit again with acknowledge_warnings: true.",
+        ),
         "invalid_transition" => (
             "Không thể thực hiện ở trạng thái hiện tại",
             "Báo cáo đang ở trạng thái không cho phép thao tác này; xem trạng thái trong errors.",

@@ -505,8 +505,9 @@ async fn act(
 /// Submit a report: validate it and freeze it for the coordinator (the unit's approver, or a
 /// client bound to the unit with `reports:write`).
 ///
-/// Errors block (422, one entry per finding with a JSON pointer); warnings block too unless
-/// `acknowledge_warnings` is true. A report first submitted after its deadline is marked late.
+/// Errors block (422 `validation_failed`, one entry per finding with a JSON pointer); when only
+/// warnings stand, they block unless `acknowledge_warnings` is true (422
+/// `warnings_not_acknowledged`). A report first submitted after its deadline is marked late.
 #[utoipa::path(
     tag = "reports",
     params(
@@ -525,7 +526,7 @@ async fn act(
         (status = 404, description = "No such unit, or not the caller's unit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the report's status (named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` is stale", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The report breaks rules, or warnings were not acknowledged", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The report breaks rules (`validation_failed`), or only warnings stand and were not acknowledged (`warnings_not_acknowledged`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

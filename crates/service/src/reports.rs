@@ -883,6 +883,11 @@ pub fn act(
                     Stage::Submit,
                     acknowledge_warnings,
                 );
+                if judgement.needs_acknowledgement() {
+                    return Err(ServiceError::WarningsNotAcknowledged(findings_to_errors(
+                        judgement.blocking,
+                    )));
+                }
                 if !judgement.passes() {
                     return Err(ServiceError::Validation(findings_to_errors(
                         judgement.blocking,

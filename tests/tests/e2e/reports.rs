@@ -1076,7 +1076,7 @@ async fn warnings_must_be_acknowledged_and_cumulative_disbursement_never_falls()
         Some(json!({})),
     )
     .await;
-    let problem = assert_problem(refused, 422, "validation_failed").await;
+    let problem = assert_problem(refused, 422, "warnings_not_acknowledged").await;
     assert!(
         problem["errors"]
             .as_array()
