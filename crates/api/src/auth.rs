@@ -155,6 +155,11 @@ requirement!(
     ReadCatalog,
     "Any user, or a client with `catalog:read`."
 );
+requirement!(
+    ReadReports,
+    ReadReports,
+    "Any user, or a client with `reports:read` or `reports:write`."
+);
 requirement!(ManageUnits, ManageUnits, "`admin` role or scope.");
 requirement!(
     ManageCatalog,

@@ -204,6 +204,18 @@ impl From<ServiceError> for ApiError {
                 };
                 ApiError::new(StatusCode::CONFLICT, code)
             }
+            ServiceError::WarningsNotAcknowledged(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "warnings_not_acknowledged",
+            )
+            .with_errors(errors),
+            ServiceError::Transition(e) => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition").with_errors(vec![
+                    FieldError::new("/status", "invalid_transition")
+                        .with("status", e.status)
+                        .with("action", e.action),
+                ])
+            }
             ServiceError::Forbidden => ApiError::forbidden(),
             ServiceError::PreconditionFailed => ApiError::precondition_failed(),
             ServiceError::Throttled { retry_after_secs } => {

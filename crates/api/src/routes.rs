@@ -10,7 +10,7 @@ use utoipa_actix_web::{scope, AppExt};
 use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{audit, clients, me, oauth, ops, units, users};
+use crate::{audit, clients, me, oauth, ops, reports, units, users};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
@@ -63,7 +63,16 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(budget_lines::create)
             .service(budget_lines::get)
             .service(budget_lines::update)
-            .service(budget_lines::delete),
+            .service(budget_lines::delete)
+            .service(reports::list)
+            .service(reports::get_period)
+            .service(reports::get_report)
+            .service(reports::save_report)
+            .service(reports::submit)
+            .service(reports::return_report)
+            .service(reports::accept)
+            .service(reports::reopen)
+            .service(reports::history),
     );
 }
 

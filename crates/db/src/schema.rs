@@ -325,6 +325,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Periodic reports, one per unit and period.
+    reports (id) {
+        id -> BigInt,
+        unit_code -> Text,
+        period -> Text,
+        status -> Text,
+        version -> BigInt,
+        deadline -> Date,
+        first_submitted_at -> Nullable<Timestamp>,
+        late -> Integer,
+        returned_count -> Integer,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        last_reason -> Nullable<Text>,
+        achievements -> Nullable<Text>,
+        limitations -> Nullable<Text>,
+        difficulties -> Nullable<Text>,
+        proposals -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A report's indicator values.
+    report_indicator_values (report_id, position) {
+        report_id -> BigInt,
+        position -> Integer,
+        indicator_id -> BigInt,
+        value -> Nullable<Double>,
+        numerator -> Nullable<Double>,
+        denominator -> Nullable<Double>,
+        value_text -> Nullable<Text>,
+        note -> Nullable<Text>,
+        evidence_number -> Nullable<Text>,
+        evidence_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    /// A report's task progress.
+    report_task_progress (report_id, position) {
+        report_id -> BigInt,
+        position -> Integer,
+        task_id -> BigInt,
+        status -> Text,
+        percent_complete -> Nullable<Double>,
+        result -> Nullable<Text>,
+        obstacles -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A report's project disbursement.
+    report_project_progress (report_id, position) {
+        report_id -> BigInt,
+        position -> Integer,
+        project_id -> BigInt,
+        disbursed_in_period_vnd -> Nullable<BigInt>,
+        cumulative_disbursed_vnd -> Nullable<BigInt>,
+        stage -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A report's budget execution.
+    report_budget_execution (report_id, position) {
+        report_id -> BigInt,
+        position -> Integer,
+        budget_line_id -> BigInt,
+        spent_in_period_vnd -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Immutable snapshots of a report, one per submission and coordinator action.
+    report_versions (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        actor -> Text,
+        reason -> Nullable<Text>,
+        snapshot_json -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(plan_legal_bases -> plans (plan_id));
 diesel::joinable!(plan_declared_totals -> plans (plan_id));
 diesel::joinable!(indicators -> plans (plan_id));
@@ -334,6 +428,11 @@ diesel::joinable!(projects -> plans (plan_id));
 diesel::joinable!(project_allocations -> projects (project_id));
 diesel::joinable!(budget_lines -> plans (plan_id));
 diesel::joinable!(catalog_unit_roles -> plans (plan_id));
+diesel::joinable!(report_indicator_values -> reports (report_id));
+diesel::joinable!(report_task_progress -> reports (report_id));
+diesel::joinable!(report_project_progress -> reports (report_id));
+diesel::joinable!(report_budget_execution -> reports (report_id));
+diesel::joinable!(report_versions -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -354,4 +453,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_allocations,
     budget_lines,
     catalog_unit_roles,
+    reports,
+    report_indicator_values,
+    report_task_progress,
+    report_project_progress,
+    report_budget_execution,
+    report_versions,
 );

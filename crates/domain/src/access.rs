@@ -259,6 +259,14 @@ pub enum Permission {
     ReadAudit,
     /// Change one's own password (people only).
     ChangeOwnPassword,
+    /// Read periodic reports (of the units the principal may see).
+    ReadReports,
+    /// Save a report's draft (unit reporters and approvers, clients with `reports:write`).
+    SaveReports,
+    /// Submit a report (unit approvers, unit-bound clients with `reports:write`).
+    SubmitReports,
+    /// Return, accept and reopen reports (the provincial coordinator).
+    ReviewReports,
 }
 
 impl Principal {
@@ -299,6 +307,23 @@ impl Principal {
                 admin || self.has_role(Role::Coordinator)
             }
             Permission::ChangeOwnPassword => self.is_user(),
+            Permission::ReadReports => {
+                (self.is_user() && !self.roles.is_empty())
+                    || self.has_scope(Scope::ReportsRead)
+                    || self.has_scope(Scope::ReportsWrite)
+                    || admin
+            }
+            Permission::SaveReports => {
+                self.has_role(Role::UnitReporter)
+                    || self.has_role(Role::UnitApprover)
+                    || self.has_scope(Scope::ReportsWrite)
+            }
+            // A machine submits only for the unit it is bound to, as an approver would.
+            Permission::SubmitReports => {
+                self.has_role(Role::UnitApprover)
+                    || (self.has_scope(Scope::ReportsWrite) && self.unit.is_some())
+            }
+            Permission::ReviewReports => self.has_role(Role::Coordinator),
         }
     }
 
@@ -398,6 +423,38 @@ mod tests {
         assert!(!reporter.allows(Permission::ManageCatalog));
         assert!(!user(&[Role::Viewer], None).allows(Permission::ManageCatalog));
         assert!(!reader.allows(Permission::ManageCatalog));
+    }
+
+    #[test]
+    fn report_rules() {
+        let approver = user(&[Role::UnitApprover], Some("XA-TRAM-CHIM"));
+        let reporter = user(&[Role::UnitReporter], Some("XA-TRAM-CHIM"));
+        let coordinator = user(&[Role::Coordinator], Some("SO-KHCN"));
+        let viewer = user(&[Role::Viewer], None);
+        let bound = client(&[Scope::ReportsWrite], Some("XA-TRAM-CHIM"));
+        let unbound = client(&[Scope::ReportsWrite], None);
+        let catalog_only = client(&[Scope::CatalogRead], None);
+        for p in [
+            &approver,
+            &reporter,
+            &coordinator,
+            &viewer,
+            &bound,
+            &unbound,
+        ] {
+            assert!(p.allows(Permission::ReadReports), "{p:?}");
+        }
+        assert!(!catalog_only.allows(Permission::ReadReports));
+        assert!(reporter.allows(Permission::SaveReports));
+        assert!(!reporter.allows(Permission::SubmitReports));
+        assert!(approver.allows(Permission::SubmitReports));
+        assert!(bound.allows(Permission::SubmitReports));
+        assert!(!unbound.allows(Permission::SubmitReports));
+        assert!(!viewer.allows(Permission::SaveReports));
+        assert!(!coordinator.allows(Permission::SaveReports));
+        assert!(coordinator.allows(Permission::ReviewReports));
+        assert!(!approver.allows(Permission::ReviewReports));
+        assert!(!user(&[Role::Admin], None).allows(Permission::ReviewReports));
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub enum ServiceError {
         /// Stable snake_case reason.
         code: &'static str,
     },
+    /// Only warnings stand in the way of a submission, and the caller did not acknowledge them.
+    #[error("warnings not acknowledged")]
+    WarningsNotAcknowledged(Vec<FieldError>),
+    /// A report workflow action not legal from the report's current status.
+    #[error("{0}")]
+    Transition(dtihub_domain::report::TransitionError),
     /// The caller is authenticated but may not perform this operation.
     #[error("forbidden")]
     Forbidden,

@@ -44,7 +44,7 @@ fn is_user(who: Who) -> bool {
 
 /// The status each caller must get. Unit reads are the public catalog: every authenticated
 /// user, and clients with `catalog:read`, read every unit (own or other).
-fn expected(method: &str, path: &str, who: Who, _target: Target) -> u16 {
+fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
     let admin_only = |ok: u16| if is_admin(who) { ok } else { 403 };
     let protected = path.starts_with("/api/v1/")
         && path != "/api/v1/auth/token"
@@ -97,6 +97,46 @@ fn expected(method: &str, path: &str, who: Who, _target: Target) -> u16 {
                 403
             }
         }
+        // Periodic reports: every caller reads; a unit's own users and clients act on it only
+        // (404 elsewhere); reporters and approvers save, approvers submit, coordinators review.
+        ("get", "/api/v1/reports" | "/api/v1/periods/{period}") => 200,
+        (_, p) if p.starts_with("/api/v1/units/{unit}/reports/{period}") => {
+            let unit_bound = matches!(
+                who,
+                Who::User(Role::UnitReporter | Role::UnitApprover) | Who::CommuneClient
+            );
+            if unit_bound && target == Target::Other {
+                return 404;
+            }
+            let action = p.rsplit('/').next().unwrap_or_default();
+            match (method, action) {
+                ("get", _) => 200,
+                ("put", _) => {
+                    if unit_bound {
+                        200
+                    } else {
+                        403
+                    }
+                }
+                // The unit's draft is empty: its narrative is missing.
+                ("post", "submit") => {
+                    if matches!(who, Who::User(Role::UnitApprover) | Who::CommuneClient) {
+                        422
+                    } else {
+                        403
+                    }
+                }
+                // The coordinator's units have no report yet: not_started allows no review.
+                ("post", _) => {
+                    if who == Who::User(Role::Coordinator) {
+                        409
+                    } else {
+                        403
+                    }
+                }
+                _ => panic!("no expectation for {method} {path}"),
+            }
+        }
         ("get", "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json") => 200,
         _ => panic!("no expectation for {method} {path}: add the operation to the access matrix"),
     }
@@ -141,6 +181,10 @@ fn body(method: &str, path: &str) -> Option<Value> {
         }
         ("patch", "/api/v1/plans/{plan_id}/tasks/{id}") => Some(json!({"content": "Mới"})),
         ("patch", p) if p.starts_with("/api/v1/plans/{plan_id}/") => Some(json!({"name": "Mới"})),
+        ("put", "/api/v1/units/{unit}/reports/{period}") => Some(json!({})),
+        ("post", p) if p.ends_with("/return") || p.ends_with("/reopen") => {
+            Some(json!({"reason": "Thiếu số liệu"}))
+        }
         _ => None,
     }
 }
@@ -281,6 +325,8 @@ fn concrete(
         return path.replace("{id}", &catalog.plan.to_string());
     }
     path.replace("{code}", unit)
+        .replace("{unit}", unit)
+        .replace("{period}", "2026-07")
         .replace("{username}", TARGET_USER)
         .replace("{client_id}", client_id)
 }
@@ -325,7 +371,7 @@ async fn every_operation_for_every_caller_and_unit_answers_as_expected() {
     let mut leaks = Vec::new();
     let mut calls = 0;
     for (method, path) in &operations {
-        let targets: &[Target] = if path.contains("{code}") {
+        let targets: &[Target] = if path.contains("{code}") || path.contains("{unit}") {
             &[Target::Own, Target::Other]
         } else {
             &[Target::Own]

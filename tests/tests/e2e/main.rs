@@ -17,5 +17,6 @@ mod errors;
 mod jwt;
 mod migrations;
 mod ops;
+mod reports;
 mod spec;
 mod units;

@@ -249,3 +249,5 @@ pub struct UnitChangeset<'a> {
 
 mod catalog;
 pub use catalog::*;
+mod reports;
+pub use reports::*;
