@@ -275,6 +275,7 @@ pub fn field_message(code: &str, params: &BTreeMap<String, String>, lang: Lang) 
         "self_reference" => ("Đơn vị không thể tham chiếu đến chính nó.", "A unit cannot refer to itself."),
         "invalid_boolean" => ("Phải là true hoặc false.", "Must be true or false."),
         "invalid_datetime" => ("Thời điểm không hợp lệ; dùng RFC 3339, ví dụ 2025-07-01T00:00:00Z.", "Invalid instant; use RFC 3339, e.g. 2025-07-01T00:00:00Z."),
+        "invalid_period" => ("Kỳ báo cáo không hợp lệ; dạng YYYY-MM, YYYY-Qn, YYYY-H1/H2 hoặc YYYY, năm từ 2000 đến 2100.", "Invalid period; the forms are YYYY-MM, YYYY-Qn, YYYY-H1/H2 or YYYY, years 2000 to 2100."),
         "invalid_transition" => ("Báo cáo đang ở trạng thái {status}: không được phép {action}.", "The report is {status}: {action} is not allowed."),
         "unknown_item" => ("Đơn vị không báo cáo mục này (id {id}).", "The unit does not report on this item (id {id})."),
         "duplicate_item" => ("Mục này đã có ở vị trí {first_index}.", "This item already appears at position {first_index}."),

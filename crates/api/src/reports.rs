@@ -372,8 +372,8 @@ fn action_body(bytes: &[u8]) -> Result<ActionBody, ApiError> {
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY`"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
     ),
     security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
@@ -417,8 +417,8 @@ pub async fn get_report(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),
     ),
     request_body = ReportContentBody,
@@ -511,8 +511,8 @@ async fn act(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),
     ),
     request_body(content = ActionBody, description = "`acknowledge_warnings` to submit despite warnings"),
@@ -554,8 +554,8 @@ pub async fn submit(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),
     ),
     request_body(content = ActionBody, description = "`reason` is required"),
@@ -597,8 +597,8 @@ pub async fn return_report(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),
     ),
     request_body(content = ActionBody, description = "Nothing is needed; an empty body or `{}`"),
@@ -612,6 +612,7 @@ pub async fn return_report(
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed from the report's status (named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body is not an action object", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -639,8 +640,8 @@ pub async fn accept(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
         ("If-Match" = Option<String>, Header, description = "ETag from a previous read"),
     ),
     request_body(content = ActionBody, description = "`reason` is required"),
@@ -683,8 +684,8 @@ pub async fn reopen(
 #[utoipa::path(
     tag = "reports",
     params(
-        ("unit" = String, Path, description = "Unit code"),
-        ("period" = String, Path, description = "Period"),
+        ("unit" = String, Path, description = "Unit code", pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM"),
+        ("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09"),
     ),
     security(("bearer" = []), ("oauth2" = ["reports:read"])),
     responses(
@@ -735,20 +736,20 @@ pub async fn history(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportListParams {
-    /// Only this period.
-    #[param(value_type = Option<String>, example = "2025-07")]
+    /// Only this period (`YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY`).
+    #[param(value_type = Option<String>, pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-07")]
     pub period: Option<String>,
     /// Only this status (`draft`, `submitted`, `returned`, `accepted`).
-    #[param(value_type = Option<String>, example = "submitted")]
+    #[param(value_type = Option<String>, pattern = "^(not_started|draft|submitted|returned|accepted)$", example = "submitted")]
     pub status: Option<String>,
     /// Only units of this kind (`department`, `commune`, …).
-    #[param(value_type = Option<String>, example = "commune")]
+    #[param(value_type = Option<String>, pattern = "^(province|department|commune|district)$", example = "commune")]
     pub unit_kind: Option<String>,
     /// Only late (`true`) or on-time (`false`) reports.
     #[param(value_type = Option<bool>)]
     pub late: Option<String>,
     /// Only this unit.
-    #[param(value_type = Option<String>, example = "XA-TRAM-CHIM")]
+    #[param(value_type = Option<String>, pattern = "^[A-Za-z][A-Za-z0-9_-]{1,39}$", example = "XA-TRAM-CHIM")]
     pub unit: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
@@ -899,7 +900,7 @@ pub async fn list(
 /// open today (default schedule, Vietnam's working-day calendar).
 #[utoipa::path(
     tag = "reports",
-    params(("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY`")),
+    params(("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The period", body = PeriodResponse),
