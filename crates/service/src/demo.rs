@@ -20,12 +20,14 @@ pub struct DemoCounts {
     pub units: usize,
     /// Catalog rows inserted (all zero when the catalog already held plans).
     pub catalog: CatalogCounts,
+    /// Reports loaded (0 when they already existed).
+    pub reports: usize,
 }
 
 impl DemoCounts {
     /// Everything inserted.
     pub fn total(&self) -> usize {
-        self.units + self.catalog.total()
+        self.units + self.catalog.total() + self.reports
     }
 }
 
@@ -36,8 +38,72 @@ pub fn seed_demo(store: &Store) -> Result<DemoCounts, ServiceError> {
     store.transaction(|conn| {
         let units = seed_units_in(conn, &actor)?;
         let catalog = seed_catalog_in(conn, &actor)?;
-        Ok(DemoCounts { units, catalog })
+        let reports = usize::from(seed_province_2023_in(conn, &actor)?);
+        Ok(DemoCounts {
+            units,
+            catalog,
+            reports,
+        })
     })
+}
+
+const RESULTS_2023: &str = include_str!("demo/catalog/indicator_results_2023.csv");
+
+/// The province unit, which issues the plans and reports their results.
+pub const PROVINCE: &str = "DONG-THAP";
+
+/// One row of `indicator_results_2023.csv` (the columns the loader uses).
+#[derive(Debug, serde::Deserialize)]
+struct ResultRow {
+    indicator_code: String,
+    result_value: Option<f64>,
+    result_text: String,
+    assessment: String,
+    note: String,
+}
+
+/// Loads the province's own 2023 annual report (the 2023 results of the plan 99/KH-UBND,
+/// Phụ lục I of 52/KH-UBND) as its accepted report for `2023`, each value with the official
+/// assessment printed next to it. Does nothing (returns `false`) when the report exists or
+/// the 2023 plan is not in the catalog.
+pub fn seed_province_2023_in(conn: &mut DbConn, actor: &Actor) -> Result<bool, ServiceError> {
+    use crate::reports::{self, IndicatorValue, ReportContent};
+    let bad = |e: &dyn std::fmt::Display| {
+        ServiceError::Internal(format!("demo indicator_results_2023.csv: {e}"))
+    };
+    let Some(plan) = repo::catalog::plans::find_by_code(conn, "KH-99-2023")? else {
+        return Ok(false);
+    };
+    let ids: std::collections::HashMap<String, i64> =
+        repo::catalog::items::indicator::all_in_plan(conn, plan.id)?
+            .into_iter()
+            .map(|i| (i.code, i.id))
+            .collect();
+    let rows: Vec<ResultRow> = csv::Reader::from_reader(RESULTS_2023.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e))?;
+    let blank = |t: String| {
+        let t = t.trim().to_owned();
+        (!t.is_empty()).then_some(t)
+    };
+    let mut content = ReportContent::default();
+    for row in rows {
+        let indicator_id = *ids
+            .get(&row.indicator_code)
+            .ok_or_else(|| bad(&format!("unknown indicator {}", row.indicator_code)))?;
+        content.indicator_values.push(IndicatorValue {
+            indicator_id,
+            value: row.result_value,
+            text: blank(row.result_text),
+            note: blank(row.note),
+            official_assessment: blank(row.assessment),
+            ..IndicatorValue::default()
+        });
+    }
+    let unit = dtihub_domain::unit::UnitCode::parse(PROVINCE).map_err(|e| bad(&e))?;
+    let period: dtihub_domain::period::Period = "2023".parse().map_err(|e| bad(&e))?;
+    reports::load_published_in(conn, actor, &unit, period, &content)
 }
 
 const UNITS_JSON: &str = include_str!("demo/units.json");

@@ -53,6 +53,10 @@ pub struct IndicatorValue {
     pub evidence_number: Option<String>,
     /// Evidence: the document date.
     pub evidence_date: Option<NaiveDate>,
+    /// The assessment a published report printed (`exceeded`, `met`, `not_met`); read-only:
+    /// only loaded reports carry it, and what a client sends here is ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub official_assessment: Option<String>,
 }
 
 /// Progress on one task.
@@ -279,6 +283,7 @@ fn content_of(items: &ReportItems, row: Option<&ReportRow>) -> ReportContent {
                 note: r.note.clone(),
                 evidence_number: r.evidence_number.clone(),
                 evidence_date: r.evidence_date,
+                official_assessment: r.official_assessment.clone(),
             })
             .collect(),
         task_progress: items
@@ -340,6 +345,7 @@ fn items_of(report_id: i64, c: &ReportContent) -> ReportItems {
                 note: text(&v.note),
                 evidence_number: text(&v.evidence_number),
                 evidence_date: v.evidence_date,
+                official_assessment: None,
             })
             .collect(),
         task_progress: c
@@ -618,7 +624,10 @@ fn template(
                 prev.indicator_values
                     .iter()
                     .find(|v| v.indicator_id == *id)
-                    .cloned()
+                    .map(|v| IndicatorValue {
+                        official_assessment: None,
+                        ..v.clone()
+                    })
                     .unwrap_or(IndicatorValue {
                         indicator_id: *id,
                         ..IndicatorValue::default()
@@ -815,7 +824,17 @@ pub fn save(
                 })?
             }
         };
-        let items = items_of(row.id, content);
+        let mut items = items_of(row.id, content);
+        // The official assessments of a loaded report survive a save (after reopening).
+        if let Some((_, old)) = &existing {
+            for v in &mut items.indicator_values {
+                v.official_assessment = old
+                    .indicator_values
+                    .iter()
+                    .find(|o| o.indicator_id == v.indicator_id)
+                    .and_then(|o| o.official_assessment.clone());
+            }
+        }
         repo::reports::replace_items(conn, row.id, &items)?;
         let stored = content_of(&items, Some(&row));
         let view = view_of(&row, stored)?;
@@ -837,6 +856,88 @@ pub fn save(
             warnings: judgement.warnings,
         })
     })
+}
+
+/// Loads a published report (one the unit already sent outside the hub, such as the
+/// province's annual results report) as accepted, inside the caller's transaction: the
+/// content is stored as printed, with its official assessments, without the validation a
+/// clerk's save goes through (the document is a fact, not a draft). An accept version and an
+/// audit entry record the load. Does nothing and returns `false` when the unit already has a
+/// report for the period.
+pub fn load_published_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unit: &UnitCode,
+    period: Period,
+    content: &ReportContent,
+) -> Result<bool, ServiceError> {
+    unit_kind(conn, unit)?;
+    if repo::reports::find(conn, unit.as_str(), &period.to_string())?.is_some() {
+        return Ok(false);
+    }
+    let now = now();
+    let n = &content.narrative;
+    let row = repo::reports::insert(
+        conn,
+        &ReportRow {
+            id: 0,
+            unit_code: unit.to_string(),
+            period: period.to_string(),
+            status: ReportStatus::Accepted.as_str().to_owned(),
+            version: 1,
+            deadline: deadline_of(period)?,
+            first_submitted_at: None,
+            late: 0,
+            returned_count: 0,
+            submitted_by: None,
+            submitted_at: None,
+            accepted_by: Some(actor.id.clone()),
+            accepted_at: Some(now),
+            last_reason: None,
+            achievements: blank_to_none(n.achievements.clone()),
+            limitations: blank_to_none(n.limitations.clone()),
+            difficulties: blank_to_none(n.difficulties.clone()),
+            proposals: blank_to_none(n.proposals.clone()),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let mut items = items_of(row.id, content);
+    for (stored, given) in items
+        .indicator_values
+        .iter_mut()
+        .zip(&content.indicator_values)
+    {
+        stored
+            .official_assessment
+            .clone_from(&given.official_assessment);
+    }
+    repo::reports::replace_items(conn, row.id, &items)?;
+    let stored = content_of(&items, Some(&row));
+    repo::reports::append_version(
+        conn,
+        &ReportVersionRow {
+            id: 0,
+            report_id: row.id,
+            action: ActionKind::Accept.as_str().to_owned(),
+            from_status: ReportStatus::NotStarted.as_str().to_owned(),
+            to_status: ReportStatus::Accepted.as_str().to_owned(),
+            actor: actor.id.clone(),
+            reason: Some("loaded from the published report".into()),
+            snapshot_json: json_of(&stored)?.to_string(),
+            occurred_at: now,
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        "report.load",
+        "report",
+        &format!("{unit}/{period}"),
+        None,
+        Some(&json_of(&stored)?),
+    )?;
+    Ok(true)
 }
 
 /// Performs a workflow action other than saving. Submitting validates the stored content:

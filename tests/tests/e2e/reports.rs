@@ -1198,3 +1198,44 @@ async fn catalog_items_a_report_refers_to_cannot_be_deleted() {
     let response = call(&app, &coord, Method::DELETE, &path, None, None).await;
     assert_eq!(response.status(), 204);
 }
+
+#[tokio::test]
+async fn the_provinces_2023_annual_report_is_loaded_with_its_official_assessments() {
+    let app = spawn_app().await;
+    let token = coordinator(&app).await;
+    let response = call(
+        &app,
+        &token,
+        Method::GET,
+        &report_path("DONG-THAP", "2023"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body = json(response).await;
+    assert_eq!(body["status"], "accepted", "{body}");
+    let values = body["indicator_values"].as_array().unwrap();
+    assert_eq!(values.len(), 51);
+    let count = |a: &str| {
+        values
+            .iter()
+            .filter(|v| v["official_assessment"] == a)
+            .count()
+    };
+    assert_eq!(
+        (count("exceeded"), count("met"), count("not_met")),
+        (17, 26, 8)
+    );
+    // Values as printed: a number where one is printed, the text always, the note.
+    assert!(values
+        .iter()
+        .any(|v| v["value"] == json!(74.51) && v["text"] == "74,51%"));
+    assert!(values.iter().any(|v| v["value"].is_null()
+        && v["text"] == "Đã vận hành"
+        && v["note"] == "Đã vận hành trong phạm vi Tỉnh"));
+    // Loading again (seed-demo on a loaded database) adds nothing.
+    let again = dtihub_service::demo::seed_demo(&app.store).unwrap();
+    assert_eq!(again.reports, 0);
+    assert!(app.audit_text().contains("system:seed-demo"));
+}
