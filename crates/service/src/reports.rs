@@ -608,6 +608,16 @@ fn body_of(c: &ReportContent) -> ReportBody {
     }
 }
 
+/// The unit's template for the period (what `GET` answers before any save), inside the
+/// caller's transaction.
+pub fn template_in(
+    conn: &mut DbConn,
+    unit: &UnitCode,
+    period: Period,
+) -> Result<ReportView, ServiceError> {
+    template(conn, unit, period)
+}
+
 fn template(
     conn: &mut DbConn,
     unit: &UnitCode,
@@ -871,29 +881,72 @@ pub fn load_published_in(
     period: Period,
     content: &ReportContent,
 ) -> Result<bool, ServiceError> {
+    load_in(
+        conn,
+        actor,
+        unit,
+        period,
+        content,
+        &LoadedState {
+            status: ReportStatus::Accepted,
+            submitted_at: None,
+            reason: Some("loaded from the published report".into()),
+        },
+    )
+}
+
+/// How a loaded (demo or published) report stands.
+#[derive(Debug, Clone)]
+pub struct LoadedState {
+    /// `submitted`, `returned` or `accepted` (or `draft`).
+    pub status: ReportStatus,
+    /// When it was (first) submitted; lateness is judged against the deadline.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// The reason of the last return, or of the load.
+    pub reason: Option<String>,
+}
+
+/// Stores a report as given, in the given state, inside the caller's transaction, without
+/// the validation of a clerk's save (used for loaded data only). Does nothing and returns
+/// `false` when the unit already has a report for the period.
+pub fn load_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unit: &UnitCode,
+    period: Period,
+    content: &ReportContent,
+    state: &LoadedState,
+) -> Result<bool, ServiceError> {
     unit_kind(conn, unit)?;
     if repo::reports::find(conn, unit.as_str(), &period.to_string())?.is_some() {
         return Ok(false);
     }
     let now = now();
     let n = &content.narrative;
+    let deadline = deadline_of(period)?;
+    let accepted = state.status == ReportStatus::Accepted;
+    let returned = state.status == ReportStatus::Returned;
     let row = repo::reports::insert(
         conn,
         &ReportRow {
             id: 0,
             unit_code: unit.to_string(),
             period: period.to_string(),
-            status: ReportStatus::Accepted.as_str().to_owned(),
+            status: state.status.as_str().to_owned(),
             version: 1,
-            deadline: deadline_of(period)?,
-            first_submitted_at: None,
-            late: 0,
-            returned_count: 0,
-            submitted_by: None,
-            submitted_at: None,
-            accepted_by: Some(actor.id.clone()),
-            accepted_at: Some(now),
-            last_reason: None,
+            deadline,
+            first_submitted_at: state.submitted_at,
+            late: i32::from(
+                state
+                    .submitted_at
+                    .is_some_and(|t| is_late(t.and_utc(), deadline)),
+            ),
+            returned_count: i32::from(returned),
+            submitted_by: state.submitted_at.map(|_| actor.id.clone()),
+            submitted_at: state.submitted_at,
+            accepted_by: accepted.then(|| actor.id.clone()),
+            accepted_at: accepted.then_some(now),
+            last_reason: returned.then(|| state.reason.clone()).flatten(),
             achievements: blank_to_none(n.achievements.clone()),
             limitations: blank_to_none(n.limitations.clone()),
             difficulties: blank_to_none(n.difficulties.clone()),
@@ -919,11 +972,11 @@ pub fn load_published_in(
         &ReportVersionRow {
             id: 0,
             report_id: row.id,
-            action: ActionKind::Accept.as_str().to_owned(),
+            action: "load".to_owned(),
             from_status: ReportStatus::NotStarted.as_str().to_owned(),
-            to_status: ReportStatus::Accepted.as_str().to_owned(),
+            to_status: state.status.as_str().to_owned(),
             actor: actor.id.clone(),
-            reason: Some("loaded from the published report".into()),
+            reason: state.reason.clone(),
             snapshot_json: json_of(&stored)?.to_string(),
             occurred_at: now,
         },

@@ -807,7 +807,7 @@ async fn a_report_first_submitted_after_its_deadline_is_late_and_listed_so() {
             &app,
             &coord,
             Method::GET,
-            "/api/v1/reports?late=true",
+            "/api/v1/reports?late=true&unit=XA-TRAM-CHIM",
             None,
             None,
         )
@@ -826,7 +826,7 @@ async fn a_report_first_submitted_after_its_deadline_is_late_and_listed_so() {
             &app,
             &coord,
             Method::GET,
-            "/api/v1/reports?status=submitted&unit_kind=commune&limit=1",
+            "/api/v1/reports?status=submitted&unit_kind=commune&unit=XA-TRAM-CHIM&limit=1",
             None,
             None,
         )
@@ -840,7 +840,7 @@ async fn a_report_first_submitted_after_its_deadline_is_late_and_listed_so() {
             &app,
             &coord,
             Method::GET,
-            &format!("/api/v1/reports?status=submitted&unit_kind=commune&limit=1&cursor={cursor}"),
+            &format!("/api/v1/reports?status=submitted&unit_kind=commune&unit=XA-TRAM-CHIM&limit=1&cursor={cursor}"),
             None,
             None,
         )
@@ -1238,4 +1238,75 @@ async fn the_provinces_2023_annual_report_is_loaded_with_its_official_assessment
     let again = dtihub_service::demo::seed_demo(&app.store).unwrap();
     assert_eq!(again.reports, 0);
     assert!(app.audit_text().contains("system:seed-demo"));
+}
+
+#[tokio::test]
+async fn the_demo_data_has_monthly_reports_some_late_one_returned_one_accepted() {
+    let app = spawn_app().await;
+    let token = coordinator(&app).await;
+    let listed = json(
+        call(
+            &app,
+            &token,
+            Method::GET,
+            "/api/v1/reports?period=2025-09",
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let mut rows: Vec<(String, String, bool)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["unit"].as_str().unwrap().to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+                i["late"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    let expected = [
+        ("SO-NOI-VU", "submitted", false),
+        ("SO-TAI-CHINH", "submitted", true),
+        ("XA-AN-PHUOC", "draft", false),
+        ("XA-TAN-HONG", "returned", false),
+    ];
+    assert_eq!(
+        rows,
+        expected.map(|(u, s, l)| (u.to_owned(), s.to_owned(), l)),
+        "{listed}"
+    );
+    let returned = json(
+        call(
+            &app,
+            &token,
+            Method::GET,
+            &report_path("XA-TAN-HONG", "2025-09"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert!(returned["last_reason"]
+        .as_str()
+        .unwrap()
+        .contains("bổ sung"));
+    let accepted = json(
+        call(
+            &app,
+            &token,
+            Method::GET,
+            &report_path("SO-NOI-VU", "2025-08"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(accepted["status"], "accepted");
 }
