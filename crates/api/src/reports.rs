@@ -50,6 +50,12 @@ pub struct IndicatorValueBody {
     pub evidence_number: Option<String>,
     /// Evidence: document date.
     pub evidence_date: Option<NaiveDate>,
+    /// Read-only: the assessment a published report printed for this value (`exceeded`,
+    /// `met`, `not_met`), present only on loaded reports such as the province's 2023 annual
+    /// report; ignored when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
+    pub official_assessment: Option<String>,
 }
 
 /// Progress on a task the unit leads.

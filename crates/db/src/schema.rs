@@ -364,6 +364,7 @@ diesel::table! {
         note -> Nullable<Text>,
         evidence_number -> Nullable<Text>,
         evidence_date -> Nullable<Date>,
+        official_assessment -> Nullable<Text>,
     }
 }
 

@@ -127,6 +127,7 @@ pub async fn seed_demo(store: &Store) -> anyhow::Result<usize> {
             tasks = counts.catalog.tasks,
             projects = counts.catalog.projects,
             budget_lines = counts.catalog.budget_lines,
+            reports = counts.reports,
             "loaded demo data from the source documents"
         );
     }

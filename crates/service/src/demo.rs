@@ -20,12 +20,14 @@ pub struct DemoCounts {
     pub units: usize,
     /// Catalog rows inserted (all zero when the catalog already held plans).
     pub catalog: CatalogCounts,
+    /// Reports loaded (0 when they already existed).
+    pub reports: usize,
 }
 
 impl DemoCounts {
     /// Everything inserted.
     pub fn total(&self) -> usize {
-        self.units + self.catalog.total()
+        self.units + self.catalog.total() + self.reports
     }
 }
 
@@ -36,8 +38,192 @@ pub fn seed_demo(store: &Store) -> Result<DemoCounts, ServiceError> {
     store.transaction(|conn| {
         let units = seed_units_in(conn, &actor)?;
         let catalog = seed_catalog_in(conn, &actor)?;
-        Ok(DemoCounts { units, catalog })
+        let reports = usize::from(seed_province_2023_in(conn, &actor)?)
+            + seed_monthly_reports_in(conn, &actor)?;
+        Ok(DemoCounts {
+            units,
+            catalog,
+            reports,
+        })
     })
+}
+
+const RESULTS_2023: &str = include_str!("demo/catalog/indicator_results_2023.csv");
+
+/// The province unit, which issues the plans and reports their results.
+pub const PROVINCE: &str = "DONG-THAP";
+
+/// One row of `indicator_results_2023.csv` (the columns the loader uses).
+#[derive(Debug, serde::Deserialize)]
+struct ResultRow {
+    indicator_code: String,
+    result_value: Option<f64>,
+    result_text: String,
+    assessment: String,
+    note: String,
+}
+
+/// Loads the province's own 2023 annual report (the 2023 results of the plan 99/KH-UBND,
+/// Phụ lục I of 52/KH-UBND) as its accepted report for `2023`, each value with the official
+/// assessment printed next to it. Does nothing (returns `false`) when the report exists or
+/// the 2023 plan is not in the catalog.
+pub fn seed_province_2023_in(conn: &mut DbConn, actor: &Actor) -> Result<bool, ServiceError> {
+    use crate::reports::{self, IndicatorValue, ReportContent};
+    let bad = |e: &dyn std::fmt::Display| {
+        ServiceError::Internal(format!("demo indicator_results_2023.csv: {e}"))
+    };
+    let Some(plan) = repo::catalog::plans::find_by_code(conn, "KH-99-2023")? else {
+        return Ok(false);
+    };
+    let ids: std::collections::HashMap<String, i64> =
+        repo::catalog::items::indicator::all_in_plan(conn, plan.id)?
+            .into_iter()
+            .map(|i| (i.code, i.id))
+            .collect();
+    let rows: Vec<ResultRow> = csv::Reader::from_reader(RESULTS_2023.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e))?;
+    let blank = |t: String| {
+        let t = t.trim().to_owned();
+        (!t.is_empty()).then_some(t)
+    };
+    let mut content = ReportContent::default();
+    for row in rows {
+        let indicator_id = *ids
+            .get(&row.indicator_code)
+            .ok_or_else(|| bad(&format!("unknown indicator {}", row.indicator_code)))?;
+        content.indicator_values.push(IndicatorValue {
+            indicator_id,
+            value: row.result_value,
+            text: blank(row.result_text),
+            note: blank(row.note),
+            official_assessment: blank(row.assessment),
+            ..IndicatorValue::default()
+        });
+    }
+    let unit = dtihub_domain::unit::UnitCode::parse(PROVINCE).map_err(|e| bad(&e))?;
+    let period: dtihub_domain::period::Period = "2023".parse().map_err(|e| bad(&e))?;
+    reports::load_published_in(conn, actor, &unit, period, &content)
+}
+
+/// A demo report: unit, period, status, submitted on (ISO date), return reason.
+pub type DemoReport = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// The demo monthly reports: (unit, period, status, submitted on, return reason). Units and
+/// periods the tests use are left alone. Lateness is judged against each period's deadline
+/// (2025-09: 22/9/2025), so SO-TAI-CHINH 2025-09 and XA-TAN-HONG 2025-08 are late.
+pub const DEMO_REPORTS: [DemoReport; 9] = [
+    ("SO-NOI-VU", "2025-08", "accepted", Some("2025-08-12"), None),
+    (
+        "SO-NOI-VU",
+        "2025-09",
+        "submitted",
+        Some("2025-09-11"),
+        None,
+    ),
+    ("SO-NOI-VU", "2025-10", "draft", None, None),
+    (
+        "SO-TAI-CHINH",
+        "2025-08",
+        "submitted",
+        Some("2025-08-13"),
+        None,
+    ),
+    (
+        "SO-TAI-CHINH",
+        "2025-09",
+        "submitted",
+        Some("2025-09-26"),
+        None,
+    ),
+    (
+        "XA-TAN-HONG",
+        "2025-08",
+        "submitted",
+        Some("2025-08-27"),
+        None,
+    ),
+    (
+        "XA-TAN-HONG",
+        "2025-09",
+        "returned",
+        Some("2025-09-12"),
+        Some("Thiếu số liệu hồ sơ trực tuyến toàn trình; đề nghị bổ sung và gửi lại."),
+    ),
+    ("XA-AN-PHUOC", "2025-09", "draft", None, None),
+    (
+        "XA-AN-PHUOC",
+        "2025-10",
+        "submitted",
+        Some("2025-10-10"),
+        None,
+    ),
+];
+
+/// Loads [`DEMO_REPORTS`], each unit's template for the period filled with values derived
+/// from the catalog ids (deterministic: no randomness). Reports that exist are skipped.
+pub fn seed_monthly_reports_in(conn: &mut DbConn, actor: &Actor) -> Result<usize, ServiceError> {
+    use crate::reports::{self, LoadedState};
+    use dtihub_domain::report::validation::TaskStatus;
+    use dtihub_domain::report::ReportStatus;
+    let bad = |e: &dyn std::fmt::Display| ServiceError::Internal(format!("demo reports: {e}"));
+    let mut loaded = 0;
+    for (unit, period, status, submitted, reason) in DEMO_REPORTS {
+        let unit = dtihub_domain::unit::UnitCode::parse(unit).map_err(|e| bad(&e))?;
+        let period: dtihub_domain::period::Period = period.parse().map_err(|e| bad(&e))?;
+        let status: ReportStatus = serde_json::from_value(serde_json::Value::String(status.into()))
+            .map_err(|e| bad(&e))?;
+        let mut content = reports::template_in(conn, &unit, period)?.content;
+        let month = f64::from(period.first_month());
+        for v in &mut content.indicator_values {
+            let seed = f64::from(u8::try_from(v.indicator_id.rem_euclid(40)).unwrap_or(0));
+            v.value = Some((50.0 + seed + month).min(100.0));
+            v.text = None;
+            v.note = Some("Số liệu minh hoạ (demo)".into());
+        }
+        for (i, t) in content.task_progress.iter_mut().enumerate() {
+            let pct = (10.0 * month + 5.0 * f64::from(u8::try_from(i % 4).unwrap_or(0))).min(95.0);
+            t.status = TaskStatus::InProgress;
+            t.percent_complete = Some(pct);
+            t.result = Some("Đang triển khai theo kế hoạch (demo)".into());
+        }
+        for p in &mut content.project_progress {
+            p.disbursed_in_period = Some(0);
+            p.stage = Some("Đang thực hiện".into());
+        }
+        for b in &mut content.budget_execution {
+            b.spent_in_period = Some(1_000_000 * (b.budget_line_id.rem_euclid(50) + 1));
+        }
+        let n = &mut content.narrative;
+        n.achievements =
+            Some("Duy trì vận hành các hệ thống dùng chung; số hoá hồ sơ (demo).".into());
+        n.limitations = Some("Tỷ lệ hồ sơ trực tuyến toàn trình còn thấp (demo).".into());
+        n.difficulties = Some("Thiếu nhân lực chuyên trách chuyển đổi số (demo).".into());
+        n.proposals = Some("Bổ sung kinh phí đào tạo kỹ năng số (demo).".into());
+        let submitted_at = submitted
+            .map(|d| {
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(9, 0, 0).unwrap_or_default())
+                    .map_err(|e| bad(&e))
+            })
+            .transpose()?;
+        let state = LoadedState {
+            status,
+            submitted_at,
+            reason: reason.map(str::to_owned),
+        };
+        if reports::load_in(conn, actor, &unit, period, &content, &state)? {
+            loaded += 1;
+        }
+    }
+    Ok(loaded)
 }
 
 const UNITS_JSON: &str = include_str!("demo/units.json");

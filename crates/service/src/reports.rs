@@ -53,6 +53,10 @@ pub struct IndicatorValue {
     pub evidence_number: Option<String>,
     /// Evidence: the document date.
     pub evidence_date: Option<NaiveDate>,
+    /// The assessment a published report printed (`exceeded`, `met`, `not_met`); read-only:
+    /// only loaded reports carry it, and what a client sends here is ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub official_assessment: Option<String>,
 }
 
 /// Progress on one task.
@@ -279,6 +283,7 @@ fn content_of(items: &ReportItems, row: Option<&ReportRow>) -> ReportContent {
                 note: r.note.clone(),
                 evidence_number: r.evidence_number.clone(),
                 evidence_date: r.evidence_date,
+                official_assessment: r.official_assessment.clone(),
             })
             .collect(),
         task_progress: items
@@ -340,6 +345,7 @@ fn items_of(report_id: i64, c: &ReportContent) -> ReportItems {
                 note: text(&v.note),
                 evidence_number: text(&v.evidence_number),
                 evidence_date: v.evidence_date,
+                official_assessment: None,
             })
             .collect(),
         task_progress: c
@@ -602,6 +608,16 @@ fn body_of(c: &ReportContent) -> ReportBody {
     }
 }
 
+/// The unit's template for the period (what `GET` answers before any save), inside the
+/// caller's transaction.
+pub fn template_in(
+    conn: &mut DbConn,
+    unit: &UnitCode,
+    period: Period,
+) -> Result<ReportView, ServiceError> {
+    template(conn, unit, period)
+}
+
 fn template(
     conn: &mut DbConn,
     unit: &UnitCode,
@@ -618,7 +634,10 @@ fn template(
                 prev.indicator_values
                     .iter()
                     .find(|v| v.indicator_id == *id)
-                    .cloned()
+                    .map(|v| IndicatorValue {
+                        official_assessment: None,
+                        ..v.clone()
+                    })
                     .unwrap_or(IndicatorValue {
                         indicator_id: *id,
                         ..IndicatorValue::default()
@@ -815,7 +834,17 @@ pub fn save(
                 })?
             }
         };
-        let items = items_of(row.id, content);
+        let mut items = items_of(row.id, content);
+        // The official assessments of a loaded report survive a save (after reopening).
+        if let Some((_, old)) = &existing {
+            for v in &mut items.indicator_values {
+                v.official_assessment = old
+                    .indicator_values
+                    .iter()
+                    .find(|o| o.indicator_id == v.indicator_id)
+                    .and_then(|o| o.official_assessment.clone());
+            }
+        }
         repo::reports::replace_items(conn, row.id, &items)?;
         let stored = content_of(&items, Some(&row));
         let view = view_of(&row, stored)?;
@@ -837,6 +866,131 @@ pub fn save(
             warnings: judgement.warnings,
         })
     })
+}
+
+/// Loads a published report (one the unit already sent outside the hub, such as the
+/// province's annual results report) as accepted, inside the caller's transaction: the
+/// content is stored as printed, with its official assessments, without the validation a
+/// clerk's save goes through (the document is a fact, not a draft). An accept version and an
+/// audit entry record the load. Does nothing and returns `false` when the unit already has a
+/// report for the period.
+pub fn load_published_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unit: &UnitCode,
+    period: Period,
+    content: &ReportContent,
+) -> Result<bool, ServiceError> {
+    load_in(
+        conn,
+        actor,
+        unit,
+        period,
+        content,
+        &LoadedState {
+            status: ReportStatus::Accepted,
+            submitted_at: None,
+            reason: Some("loaded from the published report".into()),
+        },
+    )
+}
+
+/// How a loaded (demo or published) report stands.
+#[derive(Debug, Clone)]
+pub struct LoadedState {
+    /// `submitted`, `returned` or `accepted` (or `draft`).
+    pub status: ReportStatus,
+    /// When it was (first) submitted; lateness is judged against the deadline.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// The reason of the last return, or of the load.
+    pub reason: Option<String>,
+}
+
+/// Stores a report as given, in the given state, inside the caller's transaction, without
+/// the validation of a clerk's save (used for loaded data only). Does nothing and returns
+/// `false` when the unit already has a report for the period.
+pub fn load_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    unit: &UnitCode,
+    period: Period,
+    content: &ReportContent,
+    state: &LoadedState,
+) -> Result<bool, ServiceError> {
+    unit_kind(conn, unit)?;
+    if repo::reports::find(conn, unit.as_str(), &period.to_string())?.is_some() {
+        return Ok(false);
+    }
+    let now = now();
+    let n = &content.narrative;
+    let deadline = deadline_of(period)?;
+    let accepted = state.status == ReportStatus::Accepted;
+    let returned = state.status == ReportStatus::Returned;
+    let row = repo::reports::insert(
+        conn,
+        &ReportRow {
+            id: 0,
+            unit_code: unit.to_string(),
+            period: period.to_string(),
+            status: state.status.as_str().to_owned(),
+            version: 1,
+            deadline,
+            first_submitted_at: state.submitted_at,
+            late: i32::from(
+                state
+                    .submitted_at
+                    .is_some_and(|t| is_late(t.and_utc(), deadline)),
+            ),
+            returned_count: i32::from(returned),
+            submitted_by: state.submitted_at.map(|_| actor.id.clone()),
+            submitted_at: state.submitted_at,
+            accepted_by: accepted.then(|| actor.id.clone()),
+            accepted_at: accepted.then_some(now),
+            last_reason: returned.then(|| state.reason.clone()).flatten(),
+            achievements: blank_to_none(n.achievements.clone()),
+            limitations: blank_to_none(n.limitations.clone()),
+            difficulties: blank_to_none(n.difficulties.clone()),
+            proposals: blank_to_none(n.proposals.clone()),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let mut items = items_of(row.id, content);
+    for (stored, given) in items
+        .indicator_values
+        .iter_mut()
+        .zip(&content.indicator_values)
+    {
+        stored
+            .official_assessment
+            .clone_from(&given.official_assessment);
+    }
+    repo::reports::replace_items(conn, row.id, &items)?;
+    let stored = content_of(&items, Some(&row));
+    repo::reports::append_version(
+        conn,
+        &ReportVersionRow {
+            id: 0,
+            report_id: row.id,
+            action: "load".to_owned(),
+            from_status: ReportStatus::NotStarted.as_str().to_owned(),
+            to_status: state.status.as_str().to_owned(),
+            actor: actor.id.clone(),
+            reason: state.reason.clone(),
+            snapshot_json: json_of(&stored)?.to_string(),
+            occurred_at: now,
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        "report.load",
+        "report",
+        &format!("{unit}/{period}"),
+        None,
+        Some(&json_of(&stored)?),
+    )?;
+    Ok(true)
 }
 
 /// Performs a workflow action other than saving. Submitting validates the stored content:

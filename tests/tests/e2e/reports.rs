@@ -807,7 +807,7 @@ async fn a_report_first_submitted_after_its_deadline_is_late_and_listed_so() {
             &app,
             &coord,
             Method::GET,
-            "/api/v1/reports?late=true",
+            "/api/v1/reports?late=true&unit=XA-TRAM-CHIM",
             None,
             None,
         )
@@ -826,7 +826,7 @@ async fn a_report_first_submitted_after_its_deadline_is_late_and_listed_so() {
             &app,
             &coord,
             Method::GET,
-            "/api/v1/reports?status=submitted&unit_kind=commune&limit=1",
+            "/api/v1/reports?status=submitted&unit_kind=commune&unit=XA-TRAM-CHIM&limit=1",
             None,
             None,
         )
@@ -840,7 +840,7 @@ async fn a_report_first_submitted_after_its_deadline_is_late_and_listed_so() {
             &app,
             &coord,
             Method::GET,
-            &format!("/api/v1/reports?status=submitted&unit_kind=commune&limit=1&cursor={cursor}"),
+            &format!("/api/v1/reports?status=submitted&unit_kind=commune&unit=XA-TRAM-CHIM&limit=1&cursor={cursor}"),
             None,
             None,
         )
@@ -1197,4 +1197,116 @@ async fn catalog_items_a_report_refers_to_cannot_be_deleted() {
     let path = format!("/api/v1/plans/{}/indicators/{}", ids.plan, ids.october);
     let response = call(&app, &coord, Method::DELETE, &path, None, None).await;
     assert_eq!(response.status(), 204);
+}
+
+#[tokio::test]
+async fn the_provinces_2023_annual_report_is_loaded_with_its_official_assessments() {
+    let app = spawn_app().await;
+    let token = coordinator(&app).await;
+    let response = call(
+        &app,
+        &token,
+        Method::GET,
+        &report_path("DONG-THAP", "2023"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body = json(response).await;
+    assert_eq!(body["status"], "accepted", "{body}");
+    let values = body["indicator_values"].as_array().unwrap();
+    assert_eq!(values.len(), 51);
+    let count = |a: &str| {
+        values
+            .iter()
+            .filter(|v| v["official_assessment"] == a)
+            .count()
+    };
+    assert_eq!(
+        (count("exceeded"), count("met"), count("not_met")),
+        (17, 26, 8)
+    );
+    // Values as printed: a number where one is printed, the text always, the note.
+    assert!(values
+        .iter()
+        .any(|v| v["value"] == json!(74.51) && v["text"] == "74,51%"));
+    assert!(values.iter().any(|v| v["value"].is_null()
+        && v["text"] == "Đã vận hành"
+        && v["note"] == "Đã vận hành trong phạm vi Tỉnh"));
+    // Loading again (seed-demo on a loaded database) adds nothing.
+    let again = dtihub_service::demo::seed_demo(&app.store).unwrap();
+    assert_eq!(again.reports, 0);
+    assert!(app.audit_text().contains("system:seed-demo"));
+}
+
+#[tokio::test]
+async fn the_demo_data_has_monthly_reports_some_late_one_returned_one_accepted() {
+    let app = spawn_app().await;
+    let token = coordinator(&app).await;
+    let listed = json(
+        call(
+            &app,
+            &token,
+            Method::GET,
+            "/api/v1/reports?period=2025-09",
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let mut rows: Vec<(String, String, bool)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["unit"].as_str().unwrap().to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+                i["late"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    let expected = [
+        ("SO-NOI-VU", "submitted", false),
+        ("SO-TAI-CHINH", "submitted", true),
+        ("XA-AN-PHUOC", "draft", false),
+        ("XA-TAN-HONG", "returned", false),
+    ];
+    assert_eq!(
+        rows,
+        expected.map(|(u, s, l)| (u.to_owned(), s.to_owned(), l)),
+        "{listed}"
+    );
+    let returned = json(
+        call(
+            &app,
+            &token,
+            Method::GET,
+            &report_path("XA-TAN-HONG", "2025-09"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert!(returned["last_reason"]
+        .as_str()
+        .unwrap()
+        .contains("bổ sung"));
+    let accepted = json(
+        call(
+            &app,
+            &token,
+            Method::GET,
+            &report_path("SO-NOI-VU", "2025-08"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(accepted["status"], "accepted");
 }

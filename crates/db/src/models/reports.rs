@@ -49,6 +49,8 @@ pub struct IndicatorValueRow {
     pub note: Option<String>,
     pub evidence_number: Option<String>,
     pub evidence_date: Option<NaiveDate>,
+    /// The assessment a published report printed (`exceeded`, `met`, `not_met`).
+    pub official_assessment: Option<String>,
 }
 
 /// A `report_task_progress` row.

@@ -1,0 +1,1 @@
+ALTER TABLE report_indicator_values DROP COLUMN official_assessment;
