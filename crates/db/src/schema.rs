@@ -435,6 +435,20 @@ diesel::joinable!(report_project_progress -> reports (report_id));
 diesel::joinable!(report_budget_execution -> reports (report_id));
 diesel::joinable!(report_versions -> reports (report_id));
 
+diesel::table! {
+    /// A plan's own reporting schedule and outlier factor.
+    plan_reporting_rules (plan_id) {
+        plan_id -> BigInt,
+        schedule_json -> Text,
+        outlier_factor -> Double,
+        version -> BigInt,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(plan_reporting_rules -> plans (plan_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     audit_log,
@@ -460,4 +474,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_project_progress,
     report_budget_execution,
     report_versions,
+    plan_reporting_rules,
 );
