@@ -618,7 +618,6 @@ pub fn find(store: &Store, principal: &Principal, id: &str) -> Result<Outcome, S
 /// A row that passed every check.
 #[derive(Debug, Clone)]
 struct Row {
-    row: u64,
     group: usize,
     item: Item,
 }
@@ -1010,7 +1009,6 @@ impl Evaluator<'_> {
         }
         self.seen.insert((g, kind, item_id), raw.row);
         self.rows.push(Row {
-            row: raw.row,
             group: g,
             item,
         });
