@@ -114,7 +114,9 @@ fn parse_id_scheme(raw: Option<&str>, errors: &mut Vec<FieldError>) -> IdScheme 
         None | Some("code") => IdScheme::Code,
         Some("id") => IdScheme::Id,
         Some(_) => {
-            errors.push(FieldError::new("query:id_scheme", "invalid_enum").with("allowed", "code, id"));
+            errors.push(
+                FieldError::new("query:id_scheme", "invalid_enum").with("allowed", "code, id"),
+            );
             IdScheme::Code
         }
     }
@@ -169,9 +171,10 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let bad = || {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_header").with_errors(vec![
-            FieldError::new("header:Idempotency-Key", "invalid_idempotency_key"),
-        ])
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_header").with_errors(vec![FieldError::new(
+            "header:Idempotency-Key",
+            "invalid_idempotency_key",
+        )])
     };
     let s = v.to_str().map_err(|_| bad())?.trim();
     if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
@@ -357,12 +360,19 @@ pub async fn create(
         })?;
         size += chunk.len() as u64;
         if size > settings.max_bytes {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+            ));
         }
         hasher.update(&chunk);
         file.write_all(&chunk).map_err(spool_error)?;
     }
-    let body_sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let body_sha256: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let request = ImportRequest {
         format,
         mode,
@@ -379,11 +389,10 @@ pub async fn create(
     let principal = caller.principal.clone();
     let store = state.store.clone();
     let in_flight = settings.in_flight.clone();
-    let answer = web::block(move || {
-        imports::run(&store, &in_flight, &actor, &principal, &request, &file)
-    })
-    .await?
-    .map_err(import_error)?;
+    let answer =
+        web::block(move || imports::run(&store, &in_flight, &actor, &principal, &request, &file))
+            .await?
+            .map_err(import_error)?;
     let lang = Lang::from_request(&req);
     let (outcome, replayed) = match answer {
         Answer::Fresh(o) => (o, false),
@@ -495,9 +504,10 @@ pub async fn get(
             (String = "text/csv"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
-        (status = 400, description = "Unknown kind or format, or a missing or malformed period", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A missing or malformed period, or a bad `id_scheme`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not import", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No template of that kind or format", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -510,20 +520,12 @@ pub async fn get_template(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ImportReports)?;
     let (kind, format) = path.into_inner();
-    let kind = Kind::parse(&kind).ok_or_else(|| {
-        ApiError::invalid_path(FieldError::new("path:kind", "invalid_enum").with(
-            "allowed",
-            "indicator_values, task_progress, project_progress, budget_execution",
-        ))
-    })?;
+    // An unknown kind or format names no template: 404, as any path that names nothing.
+    let kind = Kind::parse(&kind).ok_or_else(ApiError::not_found)?;
     let format = match format.as_str() {
         "csv" => TemplateFormat::Csv,
         "xlsx" => TemplateFormat::Xlsx,
-        _ => {
-            return Err(ApiError::invalid_path(
-                FieldError::new("path:format", "invalid_enum").with("allowed", "csv, xlsx"),
-            ))
-        }
+        _ => return Err(ApiError::not_found()),
     };
     let mut errors = Vec::new();
     let period = match params.period.as_deref() {

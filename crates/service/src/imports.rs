@@ -503,7 +503,10 @@ pub fn run(
     request: &ImportRequest,
     file: &File,
 ) -> Result<Answer, ImportError> {
-    let key = request.idempotency_key.as_deref().filter(|_| !request.dry_run);
+    let key = request
+        .idempotency_key
+        .as_deref()
+        .filter(|_| !request.dry_run);
     let _guard = match key {
         Some(k) => Some(in_flight.claim(&actor.id, k).ok_or(ImportError::KeyInUse)?),
         None => None,
@@ -555,8 +558,8 @@ pub fn run(
             summary,
         };
         let at = now();
-        let summary_json = serde_json::to_string(&outcome)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let summary_json =
+            serde_json::to_string(&outcome).map_err(|e| ServiceError::Internal(e.to_string()))?;
         repo::imports::insert_import(
             conn,
             &ImportRow {
@@ -609,8 +612,10 @@ pub fn find(store: &Store, principal: &Principal, id: &str) -> Result<Outcome, S
     let admin = principal.has_role(dtihub_domain::access::Role::Admin)
         || principal.has_scope(dtihub_domain::access::Scope::Admin);
     match row {
-        Some(r) if admin || r.actor == principal.actor_id() => serde_json::from_str(&r.summary_json)
-            .map_err(|e| ServiceError::Internal(format!("stored import summary: {e}"))),
+        Some(r) if admin || r.actor == principal.actor_id() => {
+            serde_json::from_str(&r.summary_json)
+                .map_err(|e| ServiceError::Internal(format!("stored import summary: {e}")))
+        }
         _ => Err(ServiceError::NotFound { entity: "import" }),
     }
 }
@@ -710,7 +715,12 @@ impl YearCatalog {
             .filter(|id| {
                 kind != Kind::IndicatorValues
                     || self.indicators.get(id).is_some_and(|i| {
-                        evaluated_in(period, i.evaluation.0.as_deref(), i.evaluation.1, i.evaluation.2)
+                        evaluated_in(
+                            period,
+                            i.evaluation.0.as_deref(),
+                            i.evaluation.1,
+                            i.evaluation.2,
+                        )
                     })
             })
             .collect()
@@ -785,7 +795,10 @@ fn parse_f64(text: &str) -> Result<f64, &'static str> {
 
 /// Parses whole VND: an integer that fits in 64 bits.
 fn parse_vnd(text: &str) -> Result<i64, &'static str> {
-    if text.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+') {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
+    {
         text.parse::<i64>().map_err(|_| "out_of_range")
     } else if parse_f64(text).is_ok() {
         Err("not_whole_vnd")
@@ -880,10 +893,10 @@ impl Evaluator<'_> {
         let kind = raw.get(Col::Kind).and_then(|k| {
             let parsed = Kind::parse(k);
             if parsed.is_none() {
-                errs.push(row_error(raw, Col::Kind, "invalid_enum").with(
-                    "allowed",
-                    Kind::ALL.map(Kind::as_str).join(", "),
-                ));
+                errs.push(
+                    row_error(raw, Col::Kind, "invalid_enum")
+                        .with("allowed", Kind::ALL.map(Kind::as_str).join(", ")),
+                );
             }
             parsed
         });
@@ -904,23 +917,25 @@ impl Evaluator<'_> {
                 Some(kind) => Some((code, kind.clone())),
             },
         });
-        let period = raw.get(Col::Period).and_then(|p| match Period::parse_field(p) {
-            Err(e) => {
-                errs.push(row_error(raw, Col::Period, &e.code));
-                None
-            }
-            Ok(p) => {
-                if self.schedule.phase(p, self.today, &self.calendar) == PeriodPhase::Upcoming {
-                    errs.push(
-                        row_error(raw, Col::Period, "period_not_open")
-                            .with("first", self.schedule.window(p).first),
-                    );
+        let period = raw
+            .get(Col::Period)
+            .and_then(|p| match Period::parse_field(p) {
+                Err(e) => {
+                    errs.push(row_error(raw, Col::Period, &e.code));
                     None
-                } else {
-                    Some(p)
                 }
-            }
-        });
+                Ok(p) => {
+                    if self.schedule.phase(p, self.today, &self.calendar) == PeriodPhase::Upcoming {
+                        errs.push(
+                            row_error(raw, Col::Period, "period_not_open")
+                                .with("first", self.schedule.window(p).first),
+                        );
+                        None
+                    } else {
+                        Some(p)
+                    }
+                }
+            });
         if let Some(kind) = kind {
             for c in COLUMNS {
                 if raw.get(c).is_some() && !kind.columns().contains(&c) {
@@ -937,7 +952,9 @@ impl Evaluator<'_> {
         if let Some(r) = &self.groups[g].existing {
             let status: ReportStatus = r.status.parse().unwrap_or(ReportStatus::Submitted);
             if transition(status, &ReportAction::Save).is_err() {
-                errs.push(row_error(raw, Col::Period, "report_locked").with("status", status.as_str()));
+                errs.push(
+                    row_error(raw, Col::Period, "report_locked").with("status", status.as_str()),
+                );
             }
         }
         let item_id = self.resolve_item(raw, kind, g, &mut errs);
@@ -994,7 +1011,10 @@ impl Evaluator<'_> {
                 .into_iter()
                 .collect(),
         };
-        for f in findings.into_iter().filter(|f| f.severity == Severity::Error) {
+        for f in findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
             let field = f.pointer.rsplit('/').next().unwrap_or_default();
             let col = Col::from_name(field).unwrap_or(Col::Value);
             let mut e = row_error(raw, col, &f.code);
@@ -1008,10 +1028,7 @@ impl Evaluator<'_> {
             return self.reject(raw, errs);
         }
         self.seen.insert((g, kind, item_id), raw.row);
-        self.rows.push(Row {
-            group: g,
-            item,
-        });
+        self.rows.push(Row { group: g, item });
         Ok(())
     }
 
@@ -1099,17 +1116,18 @@ impl Evaluator<'_> {
             }
             Kind::TaskProgress => {
                 let percent_complete = num(Col::PercentComplete);
-                let status = match raw.get(Col::Status) {
-                    None => TaskStatus::NotStarted,
-                    Some(t) => serde_json::from_value(serde_json::Value::String(t.to_owned()))
-                        .unwrap_or_else(|_| {
-                            errs.push(row_error(raw, Col::Status, "invalid_enum").with(
-                                "allowed",
-                                "not_started, in_progress, completed, overdue",
-                            ));
-                            TaskStatus::NotStarted
-                        }),
-                };
+                let status =
+                    match raw.get(Col::Status) {
+                        None => TaskStatus::NotStarted,
+                        Some(t) => serde_json::from_value(serde_json::Value::String(t.to_owned()))
+                            .unwrap_or_else(|_| {
+                                errs.push(row_error(raw, Col::Status, "invalid_enum").with(
+                                    "allowed",
+                                    "not_started, in_progress, completed, overdue",
+                                ));
+                                TaskStatus::NotStarted
+                            }),
+                    };
                 Item::Task(TaskProgress {
                     task_id: id,
                     status,
@@ -1248,16 +1266,32 @@ fn evaluate(
 fn split_items(groups: &[Group], stored: ReportItems) -> Vec<ReportContent> {
     let mut by_report: HashMap<i64, ReportItems> = HashMap::new();
     for r in stored.indicator_values {
-        by_report.entry(r.report_id).or_default().indicator_values.push(r);
+        by_report
+            .entry(r.report_id)
+            .or_default()
+            .indicator_values
+            .push(r);
     }
     for r in stored.task_progress {
-        by_report.entry(r.report_id).or_default().task_progress.push(r);
+        by_report
+            .entry(r.report_id)
+            .or_default()
+            .task_progress
+            .push(r);
     }
     for r in stored.project_progress {
-        by_report.entry(r.report_id).or_default().project_progress.push(r);
+        by_report
+            .entry(r.report_id)
+            .or_default()
+            .project_progress
+            .push(r);
     }
     for r in stored.budget_execution {
-        by_report.entry(r.report_id).or_default().budget_execution.push(r);
+        by_report
+            .entry(r.report_id)
+            .or_default()
+            .budget_execution
+            .push(r);
     }
     groups
         .iter()

@@ -480,7 +480,12 @@ fn responsibilities(
 /// Whether an indicator is reported in a period: one evaluated in a given month ("Tháng
 /// 10/2025") only in the period holding that month; the others (end of year, each quarter,
 /// continuous, unstated) in every period of the plan's years, so that progress is followed.
-pub(crate) fn evaluated_in(period: Period, kind: Option<&str>, year: Option<i32>, month: Option<i32>) -> bool {
+pub(crate) fn evaluated_in(
+    period: Period,
+    kind: Option<&str>,
+    year: Option<i32>,
+    month: Option<i32>,
+) -> bool {
     match (kind, year, month.and_then(|m| u32::try_from(m).ok())) {
         (Some("month"), Some(y), Some(m)) => {
             period.year() == y && (period.first_month()..=period.last_month()).contains(&m)

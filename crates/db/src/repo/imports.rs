@@ -247,7 +247,8 @@ pub fn replace_items_of_reports(
         )
         .execute(conn)?;
         diesel::delete(
-            report_task_progress::table.filter(report_task_progress::report_id.eq_any(chunk.clone())),
+            report_task_progress::table
+                .filter(report_task_progress::report_id.eq_any(chunk.clone())),
         )
         .execute(conn)?;
         diesel::delete(
@@ -256,8 +257,7 @@ pub fn replace_items_of_reports(
         )
         .execute(conn)?;
         diesel::delete(
-            report_budget_execution::table
-                .filter(report_budget_execution::report_id.eq_any(chunk)),
+            report_budget_execution::table.filter(report_budget_execution::report_id.eq_any(chunk)),
         )
         .execute(conn)?;
     }

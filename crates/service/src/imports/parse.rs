@@ -44,7 +44,10 @@ fn header_map(names: &[String]) -> Result<Vec<Col>, ImportError> {
         let name = name.trim().trim_start_matches('\u{feff}');
         match Col::from_name(name) {
             Some(c) if out.contains(&c) => {
-                errors.push(FieldError::new(format!("/rows/1/{name}"), "duplicate_column"));
+                errors.push(FieldError::new(
+                    format!("/rows/1/{name}"),
+                    "duplicate_column",
+                ));
             }
             Some(c) => out.push(c),
             None => errors.push(
@@ -120,9 +123,9 @@ fn csv_rows(
     let mut line: u64 = 0;
     let mut count = 0;
     loop {
-        let more = reader.read_byte_record(&mut record).map_err(|e| {
-            malformed(line + 1, "", "malformed_csv").with_reason(&e.to_string())
-        })?;
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| malformed(line + 1, "", "malformed_csv").with_reason(&e.to_string()))?;
         if !more {
             break;
         }
@@ -204,7 +207,8 @@ fn xlsx_rows_from<R: Read + Seek>(
     each: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
 ) -> Result<u64, ImportError> {
     use calamine::{DataRef, Reader, Xlsx};
-    let bad = |e: &dyn std::fmt::Display| malformed(1, "", "malformed_xlsx").with_reason(&e.to_string());
+    let bad =
+        |e: &dyn std::fmt::Display| malformed(1, "", "malformed_xlsx").with_reason(&e.to_string());
     let mut workbook: Xlsx<R> = Xlsx::new(reader).map_err(|e| bad(&e))?;
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(malformed(1, "", "missing_header"));
@@ -232,10 +236,18 @@ fn xlsx_rows_from<R: Read + Seek>(
             DataRef::Float(f) => f.to_string(),
             DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
             DataRef::SharedString(s) => (*s).to_owned(),
-            DataRef::Bool(b) => if *b { "1".into() } else { "0".into() },
+            DataRef::Bool(b) => {
+                if *b {
+                    "1".into()
+                } else {
+                    "0".into()
+                }
+            }
             DataRef::DateTime(d) => excel_date(d.as_f64()),
             DataRef::Error(e) => {
-                return Err(malformed(u64::from(r) + 1, "", "cell_error").with_reason(&e.to_string()))
+                return Err(
+                    malformed(u64::from(r) + 1, "", "cell_error").with_reason(&e.to_string())
+                )
             }
         };
         let hr = *header_row.get_or_insert(r);
@@ -303,12 +315,14 @@ fn json_rows(
         return Err(e);
     }
     result.map_err(|e| {
-        ImportError::Malformed(vec![FieldError::new("", "invalid_json")
-            .with("reason", e.to_string())])
+        ImportError::Malformed(vec![
+            FieldError::new("", "invalid_json").with("reason", e.to_string())
+        ])
     })?;
     de.end().map_err(|e| {
-        ImportError::Malformed(vec![FieldError::new("", "invalid_json")
-            .with("reason", e.to_string())])
+        ImportError::Malformed(vec![
+            FieldError::new("", "invalid_json").with("reason", e.to_string())
+        ])
     })?;
     Ok(state.count)
 }
@@ -343,8 +357,8 @@ impl<'de> Visitor<'de> for RowsVisitor<'_, '_> {
                     return Err(A::Error::custom("row rejected"));
                 }
             };
-            if let Err(e) = count_row(&mut self.0.count, self.0.max_rows)
-                .and_then(|()| (self.0.each)(raw))
+            if let Err(e) =
+                count_row(&mut self.0.count, self.0.max_rows).and_then(|()| (self.0.each)(raw))
             {
                 self.0.failure = Some(e);
                 return Err(A::Error::custom("import stopped"));
@@ -393,7 +407,13 @@ impl<'de> Visitor<'de> for RowVisitor {
                 serde_json::Value::Null => continue,
                 serde_json::Value::String(s) => s,
                 serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => if b { "1".into() } else { "0".into() },
+                serde_json::Value::Bool(b) => {
+                    if b {
+                        "1".into()
+                    } else {
+                        "0".into()
+                    }
+                }
                 _ => {
                     failure = Some(malformed(self.0, &key, "invalid_type"));
                     continue;

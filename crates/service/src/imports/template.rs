@@ -34,7 +34,14 @@ fn text(v: Option<&String>) -> String {
 }
 
 /// The cells of one expected row.
-fn cells(kind: Kind, unit: &str, period: Period, item: &str, content: &ReportContent, id: i64) -> Vec<String> {
+fn cells(
+    kind: Kind,
+    unit: &str,
+    period: Period,
+    item: &str,
+    content: &ReportContent,
+    id: i64,
+) -> Vec<String> {
     let mut out = Vec::new();
     for c in kind.columns() {
         let cell = match c {
@@ -44,7 +51,10 @@ fn cells(kind: Kind, unit: &str, period: Period, item: &str, content: &ReportCon
             Col::Item => item.to_owned(),
             _ => match kind {
                 Kind::IndicatorValues => {
-                    let v = content.indicator_values.iter().find(|v| v.indicator_id == id);
+                    let v = content
+                        .indicator_values
+                        .iter()
+                        .find(|v| v.indicator_id == id);
                     match c {
                         Col::Value => num(v.and_then(|v| v.value)),
                         Col::Numerator => num(v.and_then(|v| v.numerator)),
@@ -83,7 +93,10 @@ fn cells(kind: Kind, unit: &str, period: Period, item: &str, content: &ReportCon
                     }
                 }
                 Kind::BudgetExecution => {
-                    let b = content.budget_execution.iter().find(|b| b.budget_line_id == id);
+                    let b = content
+                        .budget_execution
+                        .iter()
+                        .find(|b| b.budget_line_id == id);
                     match c {
                         Col::SpentInPeriod => int(b.and_then(|b| b.spent_in_period)),
                         Col::Note => text(b.and_then(|b| b.note.as_ref())),
