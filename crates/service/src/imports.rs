@@ -813,9 +813,8 @@ fn text_of(raw: &RawRow, col: Col) -> Option<String> {
 
 impl Evaluator<'_> {
     fn year(&mut self, conn: &mut DbConn, year: i32) -> Result<(), ServiceError> {
-        if !self.years.contains_key(&year) {
-            let c = YearCatalog::load(conn, year)?;
-            self.years.insert(year, c);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.years.entry(year) {
+            e.insert(YearCatalog::load(conn, year)?);
         }
         Ok(())
     }
@@ -831,12 +830,9 @@ impl Evaluator<'_> {
         if let Some(i) = self.group_index.get(&key) {
             return Ok(*i);
         }
-        if !self.reports_by_period.contains_key(&period) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.reports_by_period.entry(period) {
             let rows = repo::imports::reports_of_periods(conn, &[period.to_string()])?;
-            self.reports_by_period.insert(
-                period,
-                rows.into_iter().map(|r| (r.unit_code.clone(), r)).collect(),
-            );
+            e.insert(rows.into_iter().map(|r| (r.unit_code.clone(), r)).collect());
         }
         self.year(conn, period.year())?;
         let existing = self
