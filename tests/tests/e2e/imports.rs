@@ -228,6 +228,7 @@ async fn ten_thousand_rows_for_a_hundred_units_import_and_a_second_time_are_igno
         (Some(0), Some(0))
     );
     assert!(elapsed.as_secs() < 30, "10,000 rows took {elapsed:?}");
+    eprintln!("import of 10,000 rows for 100 units: {elapsed:?}");
     // Every value landed where its row said.
     let index: BTreeMap<&str, usize> = world
         .indicators
