@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clients;
 pub mod demo;
 pub mod error;
+pub mod imports;
 pub mod jwt;
 pub mod reporting_rules;
 pub mod reports;

@@ -14,6 +14,7 @@ mod auth;
 mod catalog;
 mod catalog_http;
 mod errors;
+mod imports;
 mod jwt;
 mod migrations;
 mod ops;

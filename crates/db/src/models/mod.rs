@@ -248,6 +248,8 @@ pub struct UnitChangeset<'a> {
 }
 
 mod catalog;
+mod imports;
 pub use catalog::*;
 mod reports;
+pub use imports::*;
 pub use reports::*;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod clients;
+pub mod imports;
 pub mod keys;
 pub mod migrations;
 pub mod reporting_rules;
