@@ -32,9 +32,11 @@ pub struct Settings {
     pub log_level: String,
     /// Most database connections.
     pub pool_max_size: u32,
-    /// Seconds a request waits for a database connection before answering 503.
+    /// Seconds a request waits for a database connection before answering 503. r2d2 retries a
+    /// failed connection after at most half of this, so it also bounds how long the pool takes
+    /// to notice that a restarted database accepts connections again.
     pub pool_timeout_secs: u64,
-    /// PostgreSQL `statement_timeout` in milliseconds (0 disables).
+    /// PostgreSQL `statement_timeout` in milliseconds (0 leaves the database's own setting).
     pub statement_timeout_ms: u64,
     /// SQLite `busy_timeout` in milliseconds.
     pub sqlite_busy_timeout_ms: u64,
@@ -123,7 +125,7 @@ impl Default for Defaults {
             log_format: LogFormat::Human,
             log_level: "info",
             pool_max_size: 16,
-            pool_timeout_secs: 5,
+            pool_timeout_secs: 3,
             statement_timeout_ms: 30_000,
             sqlite_busy_timeout_ms: 5_000,
             body_limit_bytes: 2 * 1024 * 1024,

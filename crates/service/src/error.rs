@@ -42,6 +42,11 @@ pub enum ServiceError {
     /// The database or the pool cannot serve now; the client should retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The transaction lost a serialization race or a deadlock and was rolled back whole;
+    /// [`crate::Store::transaction`] runs it again, and only when retries run out does the
+    /// client see it (as unavailable, with `Retry-After`).
+    #[error("serialization failure: {0}")]
+    SerializationFailure(String),
     /// The database gave up on a statement that ran too long.
     #[error("database timeout: {0}")]
     Timeout(String),
@@ -81,9 +86,15 @@ fn classify_diesel(e: DieselError) -> ServiceError {
                 DatabaseErrorKind::ForeignKeyViolation => ServiceError::Conflict {
                     code: "referenced_entity_missing",
                 },
-                DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::SerializationFailure => {
+                DatabaseErrorKind::SerializationFailure => {
+                    ServiceError::SerializationFailure(e.to_string())
+                }
+                _ if message.contains("deadlock detected")
+                    || message.contains("could not serialize access") =>
+                {
+                    ServiceError::SerializationFailure(e.to_string())
+                }
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                     ServiceError::Unavailable(e.to_string())
                 }
                 _ if message.contains("statement timeout")
@@ -120,6 +131,16 @@ fn is_connection_message(message: &str) -> bool {
         "database is busy",
         "ssl connection has been closed",
         "broken pipe",
+        "could not receive data",
+        "could not send data",
+        "connection reset",
+        "connection timed out",
+        "eof detected",
+        "unexpected eof",
+        "lost synchronization with server",
+        "cannot execute new commands",
+        "connection is closed",
+        "connection pointer is null",
     ]
     .iter()
     .any(|needle| message.contains(needle))
