@@ -14,6 +14,7 @@ mod auth;
 mod catalog;
 mod catalog_http;
 mod errors;
+mod faults;
 mod jwt;
 mod migrations;
 mod ops;
