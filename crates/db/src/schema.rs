@@ -435,6 +435,15 @@ diesel::joinable!(report_project_progress -> reports (report_id));
 diesel::joinable!(report_budget_execution -> reports (report_id));
 diesel::joinable!(report_versions -> reports (report_id));
 
+diesel::table! {
+    /// Per-client request counters of the API rate limit, one row per subject and window.
+    rate_limits (subject, window_start) {
+        subject -> Text,
+        window_start -> BigInt,
+        hits -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     audit_log,
@@ -460,4 +469,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_project_progress,
     report_budget_execution,
     report_versions,
+    rate_limits,
 );

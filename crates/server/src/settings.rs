@@ -86,6 +86,11 @@ pub struct Settings {
     pub login_window_secs: u64,
     /// Milliseconds a failed login waits before it is answered.
     pub login_failure_delay_ms: u64,
+    /// Requests one authenticated user or client may make per rate-limit window (0: no
+    /// limit, the default); beyond it, 429 with `Retry-After`.
+    pub rate_limit_requests: u32,
+    /// The rate-limit window, in seconds.
+    pub rate_limit_window_secs: u64,
 }
 
 #[derive(Serialize)]
@@ -112,6 +117,8 @@ struct Defaults {
     login_max_failures_per_address: u32,
     login_window_secs: u64,
     login_failure_delay_ms: u64,
+    rate_limit_requests: u32,
+    rate_limit_window_secs: u64,
 }
 
 /// The embedded default database.
@@ -142,6 +149,8 @@ impl Default for Defaults {
             login_max_failures_per_address: 20,
             login_window_secs: 15 * 60,
             login_failure_delay_ms: 500,
+            rate_limit_requests: 0,
+            rate_limit_window_secs: 60,
         }
     }
 }
@@ -200,6 +209,16 @@ impl Settings {
             login_max_failures_per_address: d.login_max_failures_per_address,
             login_window_secs: d.login_window_secs,
             login_failure_delay_ms: 0,
+            rate_limit_requests: d.rate_limit_requests,
+            rate_limit_window_secs: d.rate_limit_window_secs,
+        }
+    }
+
+    /// The per-client request limit.
+    pub fn rate_limit(&self) -> dtihub_service::rate_limit::RateLimit {
+        dtihub_service::rate_limit::RateLimit {
+            requests: self.rate_limit_requests,
+            window: Duration::from_secs(self.rate_limit_window_secs.max(1)),
         }
     }
 

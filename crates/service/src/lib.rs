@@ -9,6 +9,7 @@ pub mod clients;
 pub mod demo;
 pub mod error;
 pub mod jwt;
+pub mod rate_limit;
 pub mod reports;
 pub mod secrets;
 pub mod store;

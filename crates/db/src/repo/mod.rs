@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clients;
 pub mod keys;
 pub mod migrations;
+pub mod rate_limits;
 pub mod reports;
 pub mod throttle;
 pub mod tokens;
