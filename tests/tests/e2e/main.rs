@@ -18,6 +18,7 @@ mod faults;
 mod jwt;
 mod migrations;
 mod ops;
+mod owasp;
 mod reports;
 mod spec;
 mod units;
