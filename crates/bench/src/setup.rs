@@ -42,6 +42,9 @@ pub struct World {
     pub coordinator: Caller,
     /// The password of every bench user.
     pub password: String,
+    /// The synthetic data set written into the database (`--dataset`), if any: the
+    /// aggregate scenarios read its plan and periods.
+    pub dataset: Option<crate::dataset::Summary>,
 }
 
 /// A user of the data set.
@@ -153,6 +156,7 @@ pub async fn create(target: &Target, options: &Options) -> anyhow::Result<World>
         reporters,
         coordinator,
         password,
+        dataset: None,
     })
 }
 
