@@ -704,3 +704,77 @@ async fn the_service_survives_database_faults_without_a_500_or_a_partial_report(
         expected.len()
     );
 }
+
+/// A transaction that loses a serialization race is run again by the store, and succeeds;
+/// the client never sees the race. (PostgreSQL only: SQLite serialises writers.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serialization_failures_are_retried_by_the_store() {
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Barrier;
+
+    let db = TestDb::create();
+    let Some(_) = db.pg_name() else {
+        eprintln!("SQLite serialises writers: no serialization failure to retry");
+        return;
+    };
+    let app = spawn_app_on(db, |_| {}).await;
+    let url = app.db.url().to_owned();
+    let store = app.store.clone();
+    let attempts = Arc::new(AtomicU32::new(0));
+    let (a_read, b_committed) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let outcome = tokio::task::spawn_blocking({
+        let (attempts, a_read, b_committed) =
+            (attempts.clone(), a_read.clone(), b_committed.clone());
+        move || {
+            let mut setup = PgConnection::establish(&url).unwrap();
+            setup
+                .batch_execute("CREATE TABLE race (k INTEGER NOT NULL)")
+                .unwrap();
+            let (rival_read, rival_committed) = (a_read.clone(), b_committed.clone());
+            let rival = std::thread::spawn(move || {
+                let (a_read, b_committed) = (rival_read, rival_committed);
+                let mut conn = PgConnection::establish(&url).unwrap();
+                conn.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT sum(k) FROM race")
+                    .unwrap();
+                a_read.wait();
+                conn.batch_execute("INSERT INTO race VALUES (2); COMMIT")
+                    .unwrap();
+                b_committed.wait();
+            });
+            let result = store.transaction(|conn| {
+                let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
+                conn.batch_execute(
+                    "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; SELECT sum(k) FROM race",
+                )?;
+                if attempt == 1 {
+                    // Both have read; the rival writes and commits first.
+                    a_read.wait();
+                    b_committed.wait();
+                }
+                conn.batch_execute("INSERT INTO race VALUES (1)")?;
+                Ok(())
+            });
+            rival.join().unwrap();
+            let rows: Vec<StoredCount> = diesel::sql_query("SELECT count(*) AS n FROM race")
+                .load(&mut setup)
+                .unwrap();
+            (result, rows[0].n)
+        }
+    })
+    .await
+    .unwrap();
+    let (result, rows) = outcome;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        2,
+        "lost once, then retried"
+    );
+    assert_eq!(rows, 2, "both inserts stand, once each");
+}
+
+#[derive(QueryableByName)]
+struct StoredCount {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
