@@ -151,3 +151,56 @@ impl From<dtihub_db::PoolError> for ServiceError {
         ServiceError::Unavailable(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> ServiceError {
+        ServiceError::from(DieselError::DatabaseError(
+            kind,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    #[test]
+    fn postgres_failures_sort_into_retryable_classes() {
+        use DatabaseErrorKind::{SerializationFailure, Unknown};
+        let unavailable = [
+            // 57P01 admin_shutdown, as pg_terminate_backend and a fast stop send it.
+            "terminating connection due to administrator command",
+            // 08006 connection_failure, as libpq reports a dropped socket.
+            "server closed the connection unexpectedly\n\tThis probably means the server \
+             terminated abnormally",
+            "could not receive data from server: Connection reset by peer",
+            "no connection to the server",
+            // 57P03 cannot_connect_now.
+            "the database system is shutting down",
+        ];
+        for message in unavailable {
+            assert!(
+                matches!(db_error(Unknown, message), ServiceError::Unavailable(_)),
+                "{message}"
+            );
+        }
+        // 57014 query_canceled.
+        assert!(matches!(
+            db_error(Unknown, "canceling statement due to statement timeout"),
+            ServiceError::Timeout(_)
+        ));
+        // 40001 and 40P01: rolled back whole, so the store runs them again.
+        assert!(matches!(
+            db_error(SerializationFailure, "could not serialize access"),
+            ServiceError::SerializationFailure(_)
+        ));
+        assert!(matches!(
+            db_error(Unknown, "deadlock detected"),
+            ServiceError::SerializationFailure(_)
+        ));
+        // Anything else is a bug, not an outage.
+        assert!(matches!(
+            db_error(Unknown, "column \"x\" does not exist"),
+            ServiceError::Internal(_)
+        ));
+    }
+}
