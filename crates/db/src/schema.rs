@@ -477,6 +477,15 @@ diesel::table! {
 
 diesel::joinable!(plan_reporting_rules -> plans (plan_id));
 
+diesel::table! {
+    /// Per-client request counters of the API rate limit, one row per subject and window.
+    rate_limits (subject, window_start) {
+        subject -> Text,
+        window_start -> BigInt,
+        hits -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     audit_log,
@@ -505,4 +514,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_reporting_rules,
     imports,
     import_keys,
+    rate_limits,
 );

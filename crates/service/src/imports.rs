@@ -41,8 +41,8 @@ use sha2::{Digest, Sha256};
 use crate::audit;
 use crate::error::ServiceError;
 use crate::reports::{
-    self, content_of, deadline_of, evaluated_in, items_of, json_of, now, BudgetExecution,
-    IndicatorValue, ProjectProgress, ReportContent, TaskProgress,
+    self, content_of, evaluated_in, items_of, json_of, now, BudgetExecution, IndicatorValue,
+    ProjectProgress, ReportContent, TaskProgress,
 };
 use crate::store::{Actor, Store};
 
@@ -752,7 +752,8 @@ struct Evaluator<'a> {
     id_scheme: IdScheme,
     today: NaiveDate,
     calendar: dtihub_domain::calendar::Calendar,
-    schedule: ReportingSchedule,
+    /// The schedule governing each year's reports (the plan's reporting rules).
+    schedules: HashMap<i32, ReportingSchedule>,
     units: HashMap<String, String>,
     years: HashMap<i32, YearCatalog>,
     reports_by_period: HashMap<Period, HashMap<String, ReportRow>>,
@@ -913,6 +914,21 @@ impl Evaluator<'_> {
                 Some(kind) => Some((code, kind.clone())),
             },
         });
+        if let Some(year) = raw
+            .get(Col::Period)
+            .and_then(|p| Period::parse_field(p).ok())
+            .map(Period::year)
+        {
+            if let std::collections::hash_map::Entry::Vacant(e) = self.schedules.entry(year) {
+                let first = Period::parse_field(&format!("{year}-01"))
+                    .map_err(|e| ServiceError::Internal(format!("period of {year}: {e:?}")))?;
+                e.insert(
+                    crate::reporting_rules::governing(conn, first)?
+                        .rules
+                        .schedule,
+                );
+            }
+        }
         let period = raw
             .get(Col::Period)
             .and_then(|p| match Period::parse_field(p) {
@@ -921,10 +937,11 @@ impl Evaluator<'_> {
                     None
                 }
                 Ok(p) => {
-                    if self.schedule.phase(p, self.today, &self.calendar) == PeriodPhase::Upcoming {
+                    let schedule = self.schedules.get(&p.year()).copied().unwrap_or_default();
+                    if schedule.phase(p, self.today, &self.calendar) == PeriodPhase::Upcoming {
                         errs.push(
                             row_error(raw, Col::Period, "period_not_open")
-                                .with("first", self.schedule.window(p).first),
+                                .with("first", schedule.window(p).first),
                         );
                         None
                     } else {
@@ -1179,7 +1196,7 @@ fn evaluate(
         today: vietnam_date(Utc::now()),
         calendar: dtihub_domain::calendar::Calendar::vietnam()
             .map_err(|e| ServiceError::Internal(format!("{e:?}")))?,
-        schedule: ReportingSchedule::default(),
+        schedules: HashMap::new(),
         units: repo::imports::unit_kinds(conn)?.into_iter().collect(),
         years: HashMap::new(),
         reports_by_period: HashMap::new(),
@@ -1380,40 +1397,43 @@ impl Plan {
                     }
                     row
                 }
-                None => repo::reports::insert(
-                    conn,
-                    &ReportRow {
-                        id: 0,
-                        unit_code: group.unit.to_string(),
-                        period: group.period.to_string(),
-                        status: ReportStatus::Draft.as_str().to_owned(),
-                        version: 1,
-                        deadline: deadline_of(group.period)?,
-                        first_submitted_at: None,
-                        late: 0,
-                        returned_count: 0,
-                        submitted_by: None,
-                        submitted_at: None,
-                        accepted_by: None,
-                        accepted_at: None,
-                        last_reason: None,
-                        achievements: None,
-                        limitations: None,
-                        difficulties: None,
-                        proposals: None,
-                        created_at: at,
-                        updated_at: at,
-                    },
-                )
-                .map_err(|e| match e {
-                    dtihub_db::DieselError::DatabaseError(
-                        dtihub_db::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => ServiceError::Conflict {
-                        code: "report_changed",
-                    },
-                    other => other.into(),
-                })?,
+                None => {
+                    let deadline = crate::reporting_rules::deadline_for(conn, group.period)?;
+                    repo::reports::insert(
+                        conn,
+                        &ReportRow {
+                            id: 0,
+                            unit_code: group.unit.to_string(),
+                            period: group.period.to_string(),
+                            status: ReportStatus::Draft.as_str().to_owned(),
+                            version: 1,
+                            deadline,
+                            first_submitted_at: None,
+                            late: 0,
+                            returned_count: 0,
+                            submitted_by: None,
+                            submitted_at: None,
+                            accepted_by: None,
+                            accepted_at: None,
+                            last_reason: None,
+                            achievements: None,
+                            limitations: None,
+                            difficulties: None,
+                            proposals: None,
+                            created_at: at,
+                            updated_at: at,
+                        },
+                    )
+                    .map_err(|e| match e {
+                        dtihub_db::DieselError::DatabaseError(
+                            dtihub_db::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ) => ServiceError::Conflict {
+                            code: "report_changed",
+                        },
+                        other => other.into(),
+                    })?
+                }
             };
             let mut items = items_of(row.id, content);
             for (stored, given) in items
