@@ -117,8 +117,9 @@ fn numeric(direction: Direction, actual: f64, target: f64) -> Assessment {
 const NEGATIVE: [&str; 4] = ["chua", "khong", "not", "no"];
 const AFFIRMATIVE: [&str; 6] = ["co", "da", "hoan thanh", "dat", "yes", "xong"];
 
-/// Reads a yes/no or milestone text: `Some(true)` affirmative, `Some(false)` negative.
-fn text_outcome(text: &str) -> Option<bool> {
+/// Reads a yes/no or milestone text: `Some(true)` affirmative ("Có", "Đã …"), `Some(false)`
+/// negative ("Chưa …", "Không"), `None` when it says neither.
+pub fn text_outcome(text: &str) -> Option<bool> {
     let folded = fold(text);
     let starts = |word: &str| {
         folded == word

@@ -1,6 +1,7 @@
 //! DTI Hub use cases: authorization, transactions, validation across entities and the mapping
 //! between domain values and rows.
 
+pub mod aggregates;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
