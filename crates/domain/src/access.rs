@@ -267,6 +267,10 @@ pub enum Permission {
     SubmitReports,
     /// Return, accept and reopen reports (the provincial coordinator).
     ReviewReports,
+    /// Read province-wide aggregates and exports: province-wide users (admin, coordinator,
+    /// viewer) and clients with `aggregates:read` or `admin`. Unit-scoped users are refused:
+    /// aggregates compare every unit, which a unit's own users may not see.
+    ReadAggregates,
 }
 
 impl Principal {
@@ -324,6 +328,11 @@ impl Principal {
                     || (self.has_scope(Scope::ReportsWrite) && self.unit.is_some())
             }
             Permission::ReviewReports => self.has_role(Role::Coordinator),
+            Permission::ReadAggregates => {
+                (self.is_user() && self.roles.iter().any(|r| !r.is_unit_scoped()))
+                    || self.has_scope(Scope::AggregatesRead)
+                    || admin
+            }
         }
     }
 

@@ -21,7 +21,7 @@
 //!   that year (declared total where the plan declares one, and computed from its items) by
 //!   the province's budget of that year (`provincial_budgets`).
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dtihub_db::repo::aggregates::{self as repo, Expected, TaskGrouping};
 use dtihub_db::DbConn;
 use dtihub_domain::catalog::indicator::{Direction, Measure, RollUp};
@@ -74,9 +74,9 @@ pub struct UnitCompliance {
     /// The report's status (`not_started` without one).
     pub status: String,
     /// When it was first submitted (UTC).
-    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_at: Option<DateTime<Utc>>,
     /// When it was last submitted (UTC).
-    pub last_submitted_at: Option<NaiveDateTime>,
+    pub last_submitted_at: Option<DateTime<Utc>>,
     /// `on_time`, `late`, `missing` (deadline passed, never submitted) or `pending`.
     pub timeliness: String,
     /// How many times the coordinator returned or reopened it.
@@ -169,8 +169,8 @@ pub fn compliance(
                 name: r.name,
                 kind: r.kind,
                 status: r.status.unwrap_or_else(|| "not_started".into()),
-                submitted_at: r.first_submitted_at,
-                last_submitted_at: r.submitted_at,
+                submitted_at: r.first_submitted_at.map(|t| t.and_utc()),
+                last_submitted_at: r.submitted_at.map(|t| t.and_utc()),
                 timeliness: timeliness.into(),
                 returned_count: r.returned_count.unwrap_or(0),
             }
@@ -444,8 +444,8 @@ pub struct EvaluationItem {
     pub official_note: Option<String>,
     /// Who recorded it.
     pub recorded_by: Option<String>,
-    /// When (UTC).
-    pub recorded_at: Option<NaiveDateTime>,
+    /// When.
+    pub recorded_at: Option<DateTime<Utc>>,
     /// Whether the official assessment differs from an assessable suggestion.
     pub differs: bool,
 }
@@ -593,7 +593,7 @@ pub fn evaluation_in(
             official,
             official_note: r.official_note,
             recorded_by: r.recorded_by,
-            recorded_at: r.recorded_at,
+            recorded_at: r.recorded_at.map(|t| t.and_utc()),
             differs,
         });
     }
@@ -663,8 +663,8 @@ pub struct OfficialAssessment {
     pub note: Option<String>,
     /// Who recorded it.
     pub recorded_by: String,
-    /// When (UTC).
-    pub recorded_at: NaiveDateTime,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
     /// Version (the `ETag`).
     pub version: i64,
 }
@@ -690,7 +690,7 @@ fn view_of(row: repo::AssessmentRow) -> Result<OfficialAssessment, ServiceError>
             .ok_or_else(|| ServiceError::Internal("bad stored assessment".into()))?,
         note: row.note,
         recorded_by: row.recorded_by,
-        recorded_at: row.recorded_at,
+        recorded_at: row.recorded_at.and_utc(),
         version: row.version,
     })
 }

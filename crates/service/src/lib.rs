@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod clients;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod jwt;
 pub mod reports;
 pub mod secrets;
