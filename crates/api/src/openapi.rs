@@ -101,6 +101,7 @@ impl Modify for SecuritySchemes {
         (name = "tasks", description = "Nhiệm vụ: a plan's tasks and their timing"),
         (name = "projects", description = "Dự án: a plan's public-investment projects"),
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
+        (name = "aggregates", description = "Tổng hợp: compliance, roll-ups, evaluation against targets, tasks, finance, exports"),
         (name = "ops", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),

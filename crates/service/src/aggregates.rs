@@ -670,7 +670,7 @@ pub struct OfficialAssessment {
 }
 
 /// What the coordinator records.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentInput {
     /// `exceeded`, `met` or `not_met`.
