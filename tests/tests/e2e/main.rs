@@ -10,6 +10,7 @@ mod support;
 
 mod access;
 mod admin;
+mod aggregates;
 mod auth;
 mod catalog;
 mod catalog_http;
