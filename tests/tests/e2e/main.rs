@@ -15,6 +15,7 @@ mod auth;
 mod catalog;
 mod catalog_http;
 mod errors;
+mod exports;
 mod jwt;
 mod migrations;
 mod ops;
