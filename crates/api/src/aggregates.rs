@@ -67,14 +67,14 @@ pub(crate) fn query_int(
         Ok(v) if (min..=max).contains(&v) => Some(v),
         Ok(_) => {
             errors.push(
-                FieldError::new(&format!("query:{name}"), "out_of_range")
+                FieldError::new(format!("query:{name}"), "out_of_range")
                     .with("min", min)
                     .with("max", max),
             );
             None
         }
         Err(_) => {
-            errors.push(FieldError::new(&format!("query:{name}"), "invalid_integer"));
+            errors.push(FieldError::new(format!("query:{name}"), "invalid_integer"));
             None
         }
     }

@@ -151,8 +151,9 @@ pub async fn export(
     let store = state.store.clone();
     let xlsx = format == "xlsx";
     let (bytes, stem) = web::block(move || {
-        let sheet = exports::build(&store, &name, &query)
-            .unwrap_or_else(|| Err(dtihub_service::ServiceError::NotFound { entity: "export" }))?;
+        let sheet = exports::build(&store, &name, &query).unwrap_or(Err(
+            dtihub_service::ServiceError::NotFound { entity: "export" },
+        ))?;
         let bytes = if xlsx {
             exports::to_xlsx(&sheet)?
         } else {

@@ -314,7 +314,7 @@ fn roll(
                     0.0
                 })
             } else {
-                Some(if answers.iter().any(|a| *a == Some(true)) {
+                Some(if answers.contains(&Some(true)) {
                     1.0
                 } else {
                     0.0

@@ -145,7 +145,7 @@ pub fn build(
 
 fn required(parameter: &str) -> ServiceError {
     ServiceError::Validation(vec![FieldError::new(
-        &format!("query:{parameter}"),
+        format!("query:{parameter}"),
         "required",
     )])
 }
@@ -708,7 +708,6 @@ pub fn to_xlsx(sheet: &Sheet) -> Result<Vec<u8>, ServiceError> {
         .take(31)
         .collect();
     ws.set_name(name).map_err(excel)?;
-    let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(13);
     let header = Format::new()
         .set_bold()
@@ -773,7 +772,6 @@ pub fn to_xlsx(sheet: &Sheet) -> Result<Vec<u8>, ServiceError> {
             }
         }
     }
-    let _ = bold;
     book.save_to_buffer().map_err(excel)
 }
 

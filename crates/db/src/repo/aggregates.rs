@@ -830,11 +830,11 @@ pub fn plans_covering(conn: &mut DbConn, year: i32) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// An indicator's plan, measure and roll-up method.
-pub fn indicator_head(
-    conn: &mut DbConn,
-    indicator_id: i64,
-) -> QueryResult<Option<(i64, String, String, String, String)>> {
+/// An indicator's plan, code, name, measure and roll-up method.
+pub type IndicatorHead = (i64, String, String, String, String);
+
+/// An indicator's plan, code, name, measure and roll-up method.
+pub fn indicator_head(conn: &mut DbConn, indicator_id: i64) -> QueryResult<Option<IndicatorHead>> {
     use crate::schema::indicators;
     indicators::table
         .filter(indicators::id.eq(indicator_id))
