@@ -164,6 +164,7 @@ pub struct ComplianceResponse {
 pub struct ComplianceParams {
     /// The period (`2025-09`, `2025-Q3`, `2025-H1`, `2025`).
     #[param(
+        required = true,
         pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$",
         example = "2025-09"
     )]
@@ -280,6 +281,7 @@ pub struct RollUpResponse {
 pub struct RollUpParams {
     /// The period.
     #[param(
+        required = true,
         pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$",
         example = "2025-09"
     )]
@@ -483,11 +485,23 @@ pub async fn evaluation(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// An official assessment.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfficialAssessmentName {
+    /// Vượt.
+    Exceeded,
+    /// Đạt.
+    Met,
+    /// Chưa đạt.
+    NotMet,
+}
+
 /// The coordinator's official assessment.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct AssessmentBody {
     /// `exceeded` (Vượt), `met` (Đạt) or `not_met` (Chưa đạt).
-    #[schema(example = "met")]
+    #[schema(value_type = OfficialAssessmentName, example = "met")]
     pub assessment: Option<String>,
     /// Why (at most 2000 characters).
     pub note: Option<String>,
