@@ -367,6 +367,9 @@ pub struct EvaluationItemBody {
     pub recorded_by: Option<String>,
     /// When.
     pub recorded_at: Option<DateTime<Utc>>,
+    /// The official assessment's version: send `If-Match: "v<n>"` to replace it (`"v0"`
+    /// when none is recorded).
+    pub official_version: i64,
     /// Whether the official assessment differs from an assessable suggestion.
     pub differs: bool,
 }

@@ -446,6 +446,8 @@ pub struct EvaluationItem {
     pub recorded_by: Option<String>,
     /// When.
     pub recorded_at: Option<DateTime<Utc>>,
+    /// The official assessment's version (`If-Match: "v<n>"` to replace it); 0 without one.
+    pub official_version: i64,
     /// Whether the official assessment differs from an assessable suggestion.
     pub differs: bool,
 }
@@ -594,6 +596,7 @@ pub fn evaluation_in(
             official_note: r.official_note,
             recorded_by: r.recorded_by,
             recorded_at: r.recorded_at.map(|t| t.and_utc()),
+            official_version: r.official_version.unwrap_or(0),
             differs,
         });
     }

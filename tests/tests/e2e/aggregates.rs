@@ -1091,6 +1091,8 @@ async fn evaluation_and_official_assessments_side_by_side() {
         (json!(75.0), json!("exceeded"), json!("met"), json!(true))
     );
     assert_eq!(ratio["official_note"], "Giữ nguyên");
+    assert_eq!(ratio["official_version"], 2);
+    assert_eq!(item(a.milestone)["official_version"], 0);
     let count = item(a.count);
     assert_eq!(
         (

@@ -362,6 +362,8 @@ pub struct EvaluationRow {
     pub recorded_by: Option<String>,
     #[diesel(sql_type = Nullable<Timestamp>)]
     pub recorded_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub official_version: Option<i64>,
 }
 
 /// Every indicator of a plan with its target for `year`, the value `unit` reported for
@@ -381,7 +383,7 @@ pub fn evaluation_rows(
          CAST(CASE WHEN v.report_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS reported, \
          v.value AS value, v.value_text AS value_text, v.note AS value_note, \
          a.assessment AS official, a.note AS official_note, a.recorded_by AS recorded_by, \
-         a.recorded_at AS recorded_at \
+         a.recorded_at AS recorded_at, a.version AS official_version \
          FROM indicators i \
          LEFT JOIN indicator_targets t ON t.indicator_id = i.id AND t.year = ? \
          LEFT JOIN reports r ON r.unit_code = ? AND r.period = ? AND r.status IN {COUNTED} \
