@@ -347,6 +347,8 @@ pub fn field_message(code: &str, params: &BTreeMap<String, String>, lang: Lang) 
         "cumulative_above_allocation" => ("Lũy kế giải ngân vượt vốn bố trí ({allocation}).", "Cumulative disbursement exceeds the allocation ({allocation})."),
         "outlier" => ("Giá trị chênh lệch quá {factor} lần so với kỳ trước ({previous}).", "The value differs more than {factor} times from the previous period's ({previous})."),
         "result_required" => ("Nhiệm vụ đã hoàn thành cần nêu kết quả.", "A completed task needs a result."),
+        "year_outside_plan" => ("Năm phải thuộc thời gian của kế hoạch ({first}–{last}).", "The year must be one of the plan's years ({first}–{last})."),
+        "plan_or_year_required" => ("Cần chọn kế hoạch (plan) hoặc năm (year).", "Give a plan or a year."),
         "completed_below_100" => ("Nhiệm vụ hoàn thành nhưng tỷ lệ dưới 100%.", "A completed task is below 100%."),
         _ => ("Giá trị không hợp lệ ({code}).", "Invalid value ({code})."),
     };

@@ -102,6 +102,7 @@ impl Modify for SecuritySchemes {
         (name = "projects", description = "Dự án: a plan's public-investment projects"),
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
         (name = "imports", description = "Bulk uploads of report items (CSV, JSON, XLSX), templates, idempotency keys"),
+        (name = "aggregates", description = "Tổng hợp: compliance, roll-ups, evaluation against targets, tasks, finance, exports"),
         (name = "ops", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),

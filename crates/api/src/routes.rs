@@ -10,7 +10,10 @@ use utoipa_actix_web::{scope, AppExt};
 use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{audit, clients, imports, me, oauth, ops, reporting_rules, reports, units, users};
+use crate::{
+    aggregates, audit, clients, exports, imports, me, oauth, ops, reporting_rules, reports, units,
+    users,
+};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
@@ -78,7 +81,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(reports::history)
             .service(imports::create)
             .service(imports::get_template)
-            .service(imports::get),
+            .service(imports::get)
+            .service(aggregates::compliance)
+            .service(aggregates::indicator_roll_up)
+            .service(aggregates::evaluation)
+            .service(aggregates::put_assessment)
+            .service(aggregates::tasks)
+            .service(aggregates::finance)
+            .service(exports::export),
     );
 }
 

@@ -515,4 +515,32 @@ diesel::allow_tables_to_appear_in_same_query!(
     imports,
     import_keys,
     rate_limits,
+    indicator_assessments,
+    provincial_budgets,
 );
+
+diesel::table! {
+    /// The coordinator's official assessment of an indicator for a year.
+    indicator_assessments (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        indicator_id -> BigInt,
+        year -> Integer,
+        assessment -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The province's total budget per year (denominator of the DX spending share).
+    provincial_budgets (year) {
+        year -> Integer,
+        amount_vnd -> BigInt,
+        source_text -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(indicator_assessments -> indicators (indicator_id));

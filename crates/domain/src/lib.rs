@@ -4,6 +4,7 @@ pub mod access;
 pub mod calendar;
 pub mod catalog;
 pub mod error;
+pub mod evaluation;
 pub mod period;
 pub mod report;
 pub mod schedule;

@@ -82,6 +82,25 @@ fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
                 403
             }
         }
+        // Aggregates and exports compare every unit: province-wide users only (unit users and
+        // clients without aggregates:read get 403). The official assessment: coordinators.
+        ("get", p) if p.starts_with("/api/v1/aggregates/") || p.starts_with("/api/v1/exports/") => {
+            if matches!(
+                who,
+                Who::User(Role::Admin | Role::Coordinator | Role::Viewer)
+            ) {
+                200
+            } else {
+                403
+            }
+        }
+        ("put", "/api/v1/plans/{plan_id}/indicators/{indicator_id}/assessments/{year}") => {
+            if who == Who::User(Role::Coordinator) {
+                200
+            } else {
+                403
+            }
+        }
         // The plan catalog: read by every user and by clients with catalog:read; written by
         // coordinators and admins.
         ("get", p) if p.starts_with("/api/v1/plans") => 200,
@@ -199,6 +218,7 @@ fn body(method: &str, path: &str) -> Option<Value> {
         ("patch", p) if p.starts_with("/api/v1/plans/{plan_id}/") => Some(json!({"name": "Mới"})),
         ("put", "/api/v1/units/{unit}/reports/{period}") => Some(json!({})),
         ("post", "/api/v1/imports") => Some(json!([])),
+        ("put", p) if p.ends_with("/assessments/{year}") => Some(json!({"assessment": "met"})),
         ("post", p) if p.ends_with("/return") || p.ends_with("/reopen") => {
             Some(json!({"reason": "Thiếu số liệu"}))
         }
@@ -336,7 +356,26 @@ fn concrete(
         };
         return path
             .replace("{plan_id}", &catalog.plan.to_string())
-            .replace("{id}", &id.to_string());
+            .replace("{id}", &id.to_string())
+            .replace("{indicator_id}", &catalog.shared["indicators"].to_string())
+            .replace("{year}", "2026");
+    }
+    // Aggregates and exports with the query each needs.
+    let plan = catalog.plan;
+    let query = match path {
+        "/api/v1/aggregates/compliance" => Some("period=2026-07".to_owned()),
+        "/api/v1/aggregates/indicators/{indicator_id}" => Some("period=2026-07".to_owned()),
+        "/api/v1/aggregates/evaluation" => Some(format!("plan={plan}&year=2026")),
+        "/api/v1/aggregates/tasks" | "/api/v1/aggregates/finance" => Some(format!("plan={plan}")),
+        "/api/v1/exports/{name}.{format}" => Some(format!("plan={plan}")),
+        _ => None,
+    };
+    if let Some(q) = query {
+        let path = path
+            .replace("{indicator_id}", &catalog.shared["indicators"].to_string())
+            .replace("{name}", "projects")
+            .replace("{format}", "csv");
+        return format!("{path}?{q}");
     }
     if path.starts_with("/api/v1/plans/{id}") {
         return path.replace("{id}", &catalog.plan.to_string());

@@ -10,10 +10,12 @@ mod support;
 
 mod access;
 mod admin;
+mod aggregates;
 mod auth;
 mod catalog;
 mod catalog_http;
 mod errors;
+mod exports;
 mod faults;
 mod imports;
 mod jwt;

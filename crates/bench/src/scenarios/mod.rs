@@ -41,6 +41,8 @@
 //! `import-csv`, see issue 8).
 
 pub mod audit;
+pub mod compliance;
+pub mod evaluation;
 pub mod me;
 pub mod mixed_today;
 pub mod read_units;
@@ -87,6 +89,8 @@ pub const REGISTRY: &[Scenario] = &[
     me::SCENARIO,
     audit::SCENARIO,
     token::SCENARIO,
+    compliance::SCENARIO,
+    evaluation::SCENARIO,
     mixed_today::SCENARIO,
     report_save::SCENARIO,
     report_submit::SCENARIO,

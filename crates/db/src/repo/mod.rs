@@ -1,5 +1,6 @@
 //! Repository functions, one module per table.
 
+pub mod aggregates;
 pub mod audit;
 pub mod catalog;
 pub mod clients;
