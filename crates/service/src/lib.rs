@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod clients;
 pub mod demo;
+pub mod dti;
 pub mod error;
 pub mod jwt;
 pub mod reports;
