@@ -101,6 +101,7 @@ impl Modify for SecuritySchemes {
         (name = "tasks", description = "Nhiệm vụ: a plan's tasks and their timing"),
         (name = "projects", description = "Dự án: a plan's public-investment projects"),
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
+        (name = "dti", description = "Chỉ số chuyển đổi số (DTI): frameworks, self-assessments, verification, scores and ranks"),
         (name = "ops", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),
