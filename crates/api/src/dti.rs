@@ -381,7 +381,8 @@ fn kind_in_path(raw: &str) -> Result<String, ApiError> {
         Ok(raw.to_owned())
     } else {
         Err(ApiError::invalid_path(
-            FieldError::new("path:unit_kind", "invalid_enum").with("allowed", "department, commune"),
+            FieldError::new("path:unit_kind", "invalid_enum")
+                .with("allowed", "department, commune"),
         ))
     }
 }
@@ -420,7 +421,10 @@ fn require_scores_reader(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn with_etag(mut builder: actix_web::HttpResponseBuilder, version: i64) -> actix_web::HttpResponseBuilder {
+fn with_etag(
+    mut builder: actix_web::HttpResponseBuilder,
+    version: i64,
+) -> actix_web::HttpResponseBuilder {
     builder
         .insert_header(ETag(etag(version)))
         .insert_header((header::CACHE_CONTROL, "no-cache"));
@@ -564,10 +568,9 @@ pub async fn put_framework(
     let framework: Framework = input_from_json(body.into_inner())?;
     let actor = caller.actor();
     let store = state.store.clone();
-    let (view, created) = web::block(move || {
-        dti::put_framework(&store, &actor, year, &kind, expected, framework)
-    })
-    .await??;
+    let (view, created) =
+        web::block(move || dti::put_framework(&store, &actor, year, &kind, expected, framework))
+            .await??;
     let version = view.version;
     let builder = if created {
         HttpResponse::Created()
@@ -720,10 +723,8 @@ pub async fn verify(
     let verification: Verification = input_from_json(body.into_inner())?;
     let actor = caller.actor();
     let store = state.store.clone();
-    let view = web::block(move || {
-        dti::verify(&store, &actor, &unit, year, expected, verification)
-    })
-    .await??;
+    let view = web::block(move || dti::verify(&store, &actor, &unit, year, expected, verification))
+        .await??;
     let version = view.version;
     Ok(with_etag(HttpResponse::Ok(), version).json(assessment_response(view)?))
 }

@@ -231,8 +231,9 @@ fn framework_view(conn: &mut DbConn, row: &DtiFrameworkRow) -> Result<FrameworkV
 /// The framework of a year and kind of unit.
 pub fn get_framework(store: &Store, year: i32, kind: &str) -> Result<FrameworkView, ServiceError> {
     store.read(|conn| {
-        let row = repo::dti::framework(conn, year, kind)?
-            .ok_or(ServiceError::NotFound { entity: "framework" })?;
+        let row = repo::dti::framework(conn, year, kind)?.ok_or(ServiceError::NotFound {
+            entity: "framework",
+        })?;
         framework_view(conn, &row)
     })
 }
@@ -249,9 +250,7 @@ pub fn put_framework(
 ) -> Result<(FrameworkView, bool), ServiceError> {
     framework.normalise();
     framework.validate().map_err(ServiceError::Validation)?;
-    store.transaction(|conn| {
-        put_framework_in(conn, actor, year, kind, expected, &framework)
-    })
+    store.transaction(|conn| put_framework_in(conn, actor, year, kind, expected, &framework))
 }
 
 /// [`put_framework`] inside the caller's transaction (the demo loader uses it).
@@ -333,7 +332,9 @@ fn dti_kind(conn: &mut DbConn, unit: &UnitCode) -> Result<String, ServiceError> 
     if dtihub_domain::dti::UNIT_KINDS.contains(&kind.as_str()) {
         Ok(kind)
     } else {
-        Err(ServiceError::NotFound { entity: "framework" })
+        Err(ServiceError::NotFound {
+            entity: "framework",
+        })
     }
 }
 
@@ -407,8 +408,9 @@ fn assessment_in(
     year: i32,
 ) -> Result<AssessmentView, ServiceError> {
     let kind = dti_kind(conn, unit)?;
-    let (frow, framework) =
-        load_framework(conn, year, &kind)?.ok_or(ServiceError::NotFound { entity: "framework" })?;
+    let (frow, framework) = load_framework(conn, year, &kind)?.ok_or(ServiceError::NotFound {
+        entity: "framework",
+    })?;
     let row = repo::dti::assessment(conn, unit.as_str(), year)?;
     let facts = unit_facts(conn, unit.as_str(), year)?;
     assessment_view(
@@ -757,21 +759,28 @@ fn board_of_year(
 }
 
 fn board_in(conn: &mut DbConn, year: i32, kind: &str) -> Result<ScoreBoard, ServiceError> {
-    let mut board =
-        board_of_year(conn, year, kind)?.ok_or(ServiceError::NotFound { entity: "framework" })?;
+    let mut board = board_of_year(conn, year, kind)?.ok_or(ServiceError::NotFound {
+        entity: "framework",
+    })?;
     if let Some(previous) = board_of_year(conn, year - 1, kind)? {
-        let before: HashMap<&str, &UnitScore> =
-            previous.units.iter().map(|u| (u.unit.as_str(), u)).collect();
+        let before: HashMap<&str, &UnitScore> = previous
+            .units
+            .iter()
+            .map(|u| (u.unit.as_str(), u))
+            .collect();
         for line in &mut board.units {
             let (Some(now), Some(then)) = (
                 line.overall.as_ref(),
-                before.get(line.unit.as_str()).and_then(|u| u.overall.as_ref().map(|o| (u, o))),
+                before
+                    .get(line.unit.as_str())
+                    .and_then(|u| u.overall.as_ref().map(|o| (u, o))),
             ) else {
                 continue;
             };
             let (prev_line, prev) = then;
             let diff = |a: Option<f64>, b: Option<f64>| {
-                a.zip(b).map(|(a, b)| dtihub_domain::dti::framework::round_to(a - b, 4))
+                a.zip(b)
+                    .map(|(a, b)| dtihub_domain::dti::framework::round_to(a - b, 4))
             };
             line.change = Some(Change {
                 previous_period: year - 1,
@@ -846,7 +855,11 @@ pub fn ranking_rows(store: &Store, year: i32, kind: &str) -> Result<Vec<RankingR
                     let (points, index) = pick(p);
                     RankingPillar {
                         code: p.code.clone(),
-                        name: names.get(p.code.as_str()).copied().unwrap_or_default().to_owned(),
+                        name: names
+                            .get(p.code.as_str())
+                            .copied()
+                            .unwrap_or_default()
+                            .to_owned(),
                         max_points: p.max_points,
                         points,
                         index,

@@ -219,7 +219,10 @@ pub fn report_counts_of_unit(conn: &mut DbConn, year: i32, unit: &str) -> QueryR
     Ok((submitted, on_time))
 }
 
-fn join_counts(submitted: Vec<(String, i64)>, on_time: &[(String, i64)]) -> Vec<(String, i64, i64)> {
+fn join_counts(
+    submitted: Vec<(String, i64)>,
+    on_time: &[(String, i64)],
+) -> Vec<(String, i64, i64)> {
     let on_time: std::collections::HashMap<&str, i64> =
         on_time.iter().map(|(u, n)| (u.as_str(), *n)).collect();
     submitted

@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod catalog;
-pub mod dti;
 pub mod clients;
+pub mod dti;
 pub mod keys;
 pub mod migrations;
 pub mod reports;

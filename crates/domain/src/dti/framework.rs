@@ -209,8 +209,7 @@ impl Framework {
                 errors.push(FieldError::new(format!("{at}/code"), "invalid_code"));
             } else if let Some(first) = pillar_codes.insert(&p.code, i) {
                 errors.push(
-                    FieldError::new(format!("{at}/code"), "duplicate")
-                        .with("first_index", first),
+                    FieldError::new(format!("{at}/code"), "duplicate").with("first_index", first),
                 );
             }
             if p.name.is_empty() {

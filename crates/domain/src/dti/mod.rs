@@ -7,8 +7,8 @@ pub mod scoring;
 
 pub use framework::{Criterion, Framework, Pillar, ReportFact, Rule};
 pub use scoring::{
-    Answer, CriterionScore, Evidence, Level, ReportFacts, SelfAssessment, Subtotal,
-    Verification, VerifiedCriterion,
+    Answer, CriterionScore, Evidence, Level, ReportFacts, SelfAssessment, Subtotal, Verification,
+    VerifiedCriterion,
 };
 
 /// The kinds of unit a framework is made for.

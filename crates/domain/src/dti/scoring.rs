@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::framework::{hundredths, round_points, round_to, Criterion, Framework, ReportFact, Rule};
+use super::framework::{
+    hundredths, round_points, round_to, Criterion, Framework, ReportFact, Rule,
+};
 use crate::error::FieldError;
 use crate::text::nfc;
 
@@ -195,12 +197,11 @@ impl SelfAssessment {
                     need("denominator", a.denominator.is_some());
                     if let (Some(n), Some(d)) = (a.numerator, a.denominator) {
                         if !n.is_finite() || n < 0.0 {
-                            errors.push(FieldError::new(
-                                format!("{at}/numerator"),
-                                "negative_value",
-                            ));
+                            errors
+                                .push(FieldError::new(format!("{at}/numerator"), "negative_value"));
                         } else if !d.is_finite() || d <= 0.0 {
-                            errors.push(FieldError::new(format!("{at}/denominator"), "not_positive"));
+                            errors
+                                .push(FieldError::new(format!("{at}/denominator"), "not_positive"));
                         } else if n > d {
                             errors.push(
                                 FieldError::new(

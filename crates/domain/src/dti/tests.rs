@@ -115,11 +115,26 @@ fn points_must_add_up_and_rules_be_well_formed() {
         .iter()
         .map(|e| (e.pointer.as_str(), e.code.as_str()))
         .collect();
-    assert!(got.contains(&("/pillars/0/max_points", "points_do_not_add_up")), "{got:?}");
-    assert!(got.contains(&("/max_points", "points_do_not_add_up")), "{got:?}");
-    assert!(got.contains(&("/pillars/1/criteria/1/rule/target", "not_positive")), "{got:?}");
-    assert!(got.contains(&("/pillars/1/criteria/0/code", "duplicate")), "{got:?}");
-    assert!(got.contains(&("/pillars/1/criteria/2/rule", "required")), "{got:?}");
+    assert!(
+        got.contains(&("/pillars/0/max_points", "points_do_not_add_up")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("/max_points", "points_do_not_add_up")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("/pillars/1/criteria/1/rule/target", "not_positive")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("/pillars/1/criteria/0/code", "duplicate")),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("/pillars/1/criteria/2/rule", "required")),
+        "{got:?}"
+    );
 }
 
 #[test]

@@ -62,7 +62,9 @@ fn evidence(unit: &str, year: i32, code: &str) -> Evidence {
         number: Some(format!("{}/KH-{unit}", 10 + code.len())),
         name: Some(format!("Văn bản minh chứng tiêu chí {code} (demo)")),
         date: chrono::NaiveDate::from_ymd_opt(year, 3, 15),
-        summary: Some(format!("Minh chứng cho tiêu chí {code} năm {year} (số liệu minh hoạ).")),
+        summary: Some(format!(
+            "Minh chứng cho tiêu chí {code} năm {year} (số liệu minh hoạ)."
+        )),
     }
 }
 
