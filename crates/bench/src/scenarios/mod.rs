@@ -41,6 +41,7 @@
 //! `import-csv`, see issue 8).
 
 pub mod audit;
+pub mod dti_scores;
 pub mod me;
 pub mod mixed_today;
 pub mod read_units;
@@ -86,6 +87,7 @@ pub const REGISTRY: &[Scenario] = &[
     audit::SCENARIO,
     token::SCENARIO,
     mixed_today::SCENARIO,
+    dti_scores::SCENARIO,
 ];
 
 /// The scenarios named on the command line (`all` for every one), in the order given.
