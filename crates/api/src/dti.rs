@@ -173,6 +173,7 @@ pub struct AnswerBody {
 
 /// A self-assessment: one answer per criterion; criteria not answered score zero.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct SelfAssessmentBody {
     /// The answers.
     pub answers: Vec<AnswerBody>,
@@ -191,6 +192,7 @@ pub struct VerifiedCriterionBody {
 
 /// A verification: criteria not listed are confirmed at their self-assessed points.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct VerificationBody {
     /// Findings per criterion.
     pub criteria: Vec<VerifiedCriterionBody>,
