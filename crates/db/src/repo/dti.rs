@@ -127,13 +127,15 @@ pub fn assessments_of_year(
         .load(conn)
 }
 
-/// Stored points per unit and pillar of a year and kind: (unit, pillar, self, verified),
-/// summed in SQL.
+/// A unit's stored points in a pillar: (unit, pillar, self-assessed, verified).
+pub type PillarPoints = (String, String, Option<f64>, Option<f64>);
+
+/// Stored points per unit and pillar of a year and kind, summed in SQL.
 pub fn pillar_points(
     conn: &mut DbConn,
     year: i32,
     unit_kind: &str,
-) -> QueryResult<Vec<(String, String, Option<f64>, Option<f64>)>> {
+) -> QueryResult<Vec<PillarPoints>> {
     use diesel::dsl::sum;
     dti_criterion_scores::table
         .filter(dti_criterion_scores::year.eq(year))
