@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod clients;
 pub mod conditional;
+pub mod dti;
 pub mod edge;
 pub mod error;
 pub mod exports;

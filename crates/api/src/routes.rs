@@ -11,8 +11,8 @@ use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::{
-    aggregates, audit, clients, exports, imports, me, oauth, ops, reporting_rules, reports, units,
-    users,
+    aggregates, audit, clients, dti, exports, imports, me, oauth, ops, reporting_rules, reports,
+    units, users,
 };
 
 /// Path of the served spec.
@@ -88,7 +88,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(aggregates::put_assessment)
             .service(aggregates::tasks)
             .service(aggregates::finance)
-            .service(exports::export),
+            .service(exports::export)
+            .service(dti::get_framework)
+            .service(dti::put_framework)
+            .service(dti::get_self_assessment)
+            .service(dti::save_self_assessment)
+            .service(dti::verify)
+            .service(dti::scores)
+            .service(dti::explain),
     );
 }
 

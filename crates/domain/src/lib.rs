@@ -3,6 +3,7 @@
 pub mod access;
 pub mod calendar;
 pub mod catalog;
+pub mod dti;
 pub mod error;
 pub mod evaluation;
 pub mod period;

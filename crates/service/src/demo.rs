@@ -2,6 +2,7 @@
 //! `demo/catalog/README.md` for the plan catalog's files).
 
 mod catalog;
+mod dti;
 
 use dtihub_db::repo;
 use dtihub_db::DbConn;
@@ -12,6 +13,7 @@ use crate::store::{Actor, Store};
 use crate::units;
 
 pub use catalog::{seed_catalog_in, CatalogCounts};
+pub use dti::{seed_dti_in, DEMO_ASSESSMENTS};
 
 /// What [`seed_demo`] loaded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,12 +24,14 @@ pub struct DemoCounts {
     pub catalog: CatalogCounts,
     /// Reports loaded (0 when they already existed).
     pub reports: usize,
+    /// DTI self-assessments loaded with their frameworks (0 when frameworks existed).
+    pub dti: usize,
 }
 
 impl DemoCounts {
     /// Everything inserted.
     pub fn total(&self) -> usize {
-        self.units + self.catalog.total() + self.reports
+        self.units + self.catalog.total() + self.reports + self.dti
     }
 }
 
@@ -42,10 +46,12 @@ pub fn seed_demo(store: &Store) -> Result<DemoCounts, ServiceError> {
         let reports = usize::from(seed_province_2023_in(conn, &actor)?)
             + seed_monthly_reports_in(conn, &actor)?;
         seed_aggregates_in(conn, &actor)?;
+        let dti = seed_dti_in(conn, &actor)?;
         Ok(DemoCounts {
             units,
             catalog,
             reports,
+            dti,
         })
     })
 }

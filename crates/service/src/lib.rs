@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod clients;
 pub mod demo;
+pub mod dti;
 pub mod error;
 pub mod exports;
 pub mod imports;

@@ -14,6 +14,7 @@ mod aggregates;
 mod auth;
 mod catalog;
 mod catalog_http;
+mod dti;
 mod errors;
 mod exports;
 mod faults;

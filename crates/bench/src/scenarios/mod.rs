@@ -42,6 +42,7 @@
 
 pub mod audit;
 pub mod compliance;
+pub mod dti_scores;
 pub mod evaluation;
 pub mod me;
 pub mod mixed_today;
@@ -94,6 +95,7 @@ pub const REGISTRY: &[Scenario] = &[
     mixed_today::SCENARIO,
     report_save::SCENARIO,
     report_submit::SCENARIO,
+    dti_scores::SCENARIO,
 ];
 
 /// The scenarios named on the command line (`all` for every one), in the order given.

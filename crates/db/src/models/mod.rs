@@ -253,3 +253,5 @@ pub use catalog::*;
 mod reports;
 pub use imports::*;
 pub use reports::*;
+mod dti;
+pub use dti::*;

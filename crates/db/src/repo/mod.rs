@@ -4,6 +4,7 @@ pub mod aggregates;
 pub mod audit;
 pub mod catalog;
 pub mod clients;
+pub mod dti;
 pub mod imports;
 pub mod keys;
 pub mod migrations;
