@@ -83,7 +83,8 @@ pub fn content_disposition(file_name: &str) -> String {
 ///
 /// `name`: `indicator-results` (Phụ lục I: results grouped by pillar, official assessment;
 /// `plan`, `year`), `projects` (Phụ lục II/V; `plan`), `recurrent-budget` (Phụ lục III/VI;
-/// `plan`), `compliance` (`period`, `unit_kind`). `format`: `xlsx` or `csv`. Each file has a
+/// `plan`), `compliance` (`period`, `unit_kind`), `dti-ranking` (the DTI ranking of a year:
+/// `period=YYYY`, `unit_kind`, default `commune`). `format`: `xlsx` or `csv`. Each file has a
 /// title row naming the plan and period, Vietnamese headers and a totals row; money is in
 /// triệu đồng (XLSX: numbers formatted with `.` thousands separators; CSV: as printed,
 /// `5.618`). CSV is UTF-8 with a byte-order mark.
@@ -92,7 +93,7 @@ pub fn content_disposition(file_name: &str) -> String {
     operation_id = "get_export",
     params(
         ("name" = String, Path, description = "Export name", example = "indicator-results",
-            pattern = "^(indicator-results|projects|recurrent-budget|compliance)$"),
+            pattern = "^(indicator-results|projects|recurrent-budget|compliance|dti-ranking)$"),
         ("format" = String, Path, description = "`xlsx` or `csv`", example = "xlsx", pattern = "^(xlsx|csv)$"),
         ExportParams,
     ),
@@ -132,7 +133,7 @@ pub async fn export(
         .as_deref()
         .and_then(|p| query_period(Some(p), &mut errors));
     let unit_kind = query_unit_kind(params.unit_kind.as_deref(), &mut errors);
-    let needs_plan = name != "compliance";
+    let needs_plan = !matches!(name.as_str(), "compliance" | "dti-ranking");
     if needs_plan && params.plan.is_none() {
         errors.push(FieldError::new("query:plan", "required"));
     }

@@ -124,6 +124,7 @@ pub const REGISTRY: &[(&str, Builder)] = &[
     ("projects", projects),
     ("recurrent-budget", recurrent_budget),
     ("compliance", compliance),
+    ("dti-ranking", dti_ranking),
 ];
 
 /// The names in [`REGISTRY`].
@@ -681,6 +682,105 @@ pub fn compliance(store: &Store, q: &ExportQuery) -> Result<Sheet, ServiceError>
             "Số liệu tính đến ngày {}",
             c.as_of.format("%d/%m/%Y")
         )),
+        columns,
+        rows,
+    })
+}
+
+/// The DTI ranking of a year (`period=YYYY`) and kind of unit (`unit_kind`, default
+/// `commune`): verified points where the coordinator verified, self-assessed otherwise, the
+/// points of each pillar, the index and the rank (ties share one).
+pub fn dti_ranking(store: &Store, q: &ExportQuery) -> Result<Sheet, ServiceError> {
+    let period = q.period.ok_or_else(|| required("period"))?;
+    if period.kind() != dtihub_domain::period::PeriodKind::Year {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            "query:period",
+            "invalid_year",
+        )]));
+    }
+    let year = period.year();
+    let kind = q.unit_kind.clone().unwrap_or_else(|| "commune".to_owned());
+    let ranking = crate::dti::ranking_rows(store, year, &kind)?;
+    let column = |header: &'static str, kind: ColumnKind, width: f64| Column {
+        header,
+        kind,
+        width,
+    };
+    let columns = vec![
+        column("Stt", ColumnKind::Integer, 6.0),
+        column("Đơn vị", ColumnKind::Text, 40.0),
+        column("Mã đơn vị", ColumnKind::Text, 18.0),
+        column("Điểm theo trụ cột", ColumnKind::Text, 60.0),
+        column("Tổng điểm", ColumnKind::Text, 12.0),
+        column("Chỉ số (0–1)", ColumnKind::Text, 12.0),
+        column("Xếp hạng", ColumnKind::Integer, 10.0),
+        column("Ghi chú", ColumnKind::Text, 24.0),
+    ];
+    let status_note = |status: &str| match status {
+        "verified" => "Đã thẩm định",
+        "self_assessed" => "Tự đánh giá, chưa thẩm định",
+        _ => "Chưa tự đánh giá",
+    };
+    let mut rows: Vec<Row> = ranking
+        .iter()
+        .map(|r| Row {
+            kind: RowKind::Item,
+            cells: vec![
+                Cell::Integer(i64::from(r.stt)),
+                Cell::text(r.unit_name.clone()),
+                Cell::text(r.unit.clone()),
+                Cell::text(
+                    r.pillars
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "{}: {}/{}",
+                                p.name,
+                                vn_number(p.points),
+                                vn_number(p.max_points)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                Cell::opt_text(r.points.map(vn_number)),
+                Cell::opt_text(r.index.map(|i| format!("{i:.4}").replace('.', ","))),
+                r.rank.map_or(Cell::Empty, |k| Cell::Integer(i64::from(k))),
+                Cell::text(status_note(&r.status)),
+            ],
+        })
+        .collect();
+    let verified = ranking.iter().filter(|r| r.verified).count();
+    rows.push(Row {
+        kind: RowKind::Total,
+        cells: vec![
+            Cell::Empty,
+            Cell::text(format!(
+                "Tổng cộng: {} đơn vị, {} đã thẩm định",
+                ranking.len(),
+                verified
+            )),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+        ],
+    });
+    let kind_vi = if kind == "department" {
+        "sở, ban, ngành"
+    } else {
+        "xã, phường"
+    };
+    Ok(Sheet {
+        file_stem: format!("Xếp hạng DTI {kind_vi} năm {year}"),
+        sheet_name: format!("DTI {year}"),
+        title: format!(
+            "KẾT QUẢ ĐÁNH GIÁ, XẾP HẠNG CHỈ SỐ CHUYỂN ĐỔI SỐ (DTI) CÁC {} NĂM {year}",
+            kind_vi.to_uppercase()
+        ),
+        subtitle: Some("Điểm đã thẩm định; đơn vị chưa thẩm định ghi điểm tự đánh giá".to_owned()),
         columns,
         rows,
     })

@@ -297,3 +297,52 @@ async fn compliance_exports_and_refusals() {
         .unwrap();
     assert_problem(response, 403, "forbidden").await;
 }
+
+#[tokio::test]
+async fn the_dti_ranking_exports_the_scores_ranks() {
+    let app = spawn_app().await;
+    let scores = get_json(
+        &app,
+        VIEWER,
+        "/api/v1/dti/scores?period=2025&unit_kind=commune",
+    )
+    .await;
+    let units = scores["units"].as_array().unwrap();
+    assert!(units.iter().any(|u| u["rank"].is_u64()), "{scores}");
+    let (kind, disposition, bytes) =
+        download(&app, "/api/v1/exports/dti-ranking.xlsx?period=2025").await;
+    assert!(kind.starts_with("application/vnd.openxmlformats"), "{kind}");
+    assert!(
+        disposition.contains("filename*=UTF-8''X%E1%BA%BFp%20h%E1%BA%A1ng%20DTI"),
+        "{disposition}"
+    );
+    let rows = sheet(bytes);
+    assert!(text(&rows[0][0]).contains("NĂM 2025"));
+    for u in units {
+        let row = row_with(&rows, u["unit"].as_str().unwrap());
+        match u["rank"].as_u64() {
+            #[allow(clippy::cast_precision_loss)]
+            Some(rank) => assert_eq!(number(&row[6]), rank as f64, "{u}"),
+            None => assert_eq!(text(&row[6]), "", "{u}"),
+        }
+    }
+    let total = rows.last().unwrap();
+    assert!(
+        text(&total[1]).contains(&format!("{} đơn vị", units.len())),
+        "{total:?}"
+    );
+    let (_, _, csv) = download(&app, "/api/v1/exports/dti-ranking.csv?period=2025").await;
+    let csv = String::from_utf8(csv).unwrap();
+    let unit_lines = csv
+        .lines()
+        .filter(|l| units.iter().any(|u| l.contains(u["unit"].as_str().unwrap())))
+        .count();
+    assert_eq!(unit_lines, units.len(), "one CSV line per unit");
+    let response = app
+        .request_as(VIEWER, Method::GET, "/api/v1/exports/dti-ranking.csv")
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "invalid_query").await;
+}
