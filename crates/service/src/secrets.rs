@@ -1,7 +1,7 @@
 //! Password and secret hashing (argon2id) and the generation of random secrets.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -45,24 +45,30 @@ pub struct SecretHasher {
     slots: std::sync::Arc<HashingSlots>,
 }
 
-/// Caps how many argon2 computations run at once in this process. Each one takes
-/// `memory_kib` of RAM, so a burst of logins would otherwise grow the process by that much per
-/// request (16 concurrent logins measured 0.75–1.5 GiB); with one slot per core the peak is
+/// Caps how many argon2 computations run at once in this process, and gives each its working
+/// memory from a pool that is allocated once and reused. Each computation needs `memory_kib`
+/// of RAM: a burst of logins would otherwise grow the process by that much per request (16
+/// concurrent logins measured 0.75–1.5 GiB), and even with a cap, memory freed on one of the
+/// many blocking threads stays in that thread's malloc arena (563 MiB measured). With one
+/// slot per core, each owning its blocks for the life of the process, argon2 holds at most
 /// cores × memory_kib, and the CPU is saturated anyway. Process-local on purpose: it bounds
 /// this process's memory, not a quota shared between instances.
 #[derive(Debug)]
 struct HashingSlots {
-    free: std::sync::Mutex<usize>,
+    free: std::sync::Mutex<Vec<Vec<Block>>>,
     released: std::sync::Condvar,
 }
 
-/// A held slot; released on drop.
-struct SlotGuard<'a>(&'a HashingSlots);
+/// A held slot and its memory; both go back to the pool on drop.
+struct SlotGuard<'a> {
+    slots: &'a HashingSlots,
+    memory: Vec<Block>,
+}
 
 impl HashingSlots {
     fn new(slots: usize) -> Self {
         Self {
-            free: std::sync::Mutex::new(slots.max(1)),
+            free: std::sync::Mutex::new((0..slots.max(1)).map(|_| Vec::new()).collect()),
             released: std::sync::Condvar::new(),
         }
     }
@@ -72,26 +78,41 @@ impl HashingSlots {
             .free
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while *free == 0 {
+        loop {
+            if let Some(memory) = free.pop() {
+                return SlotGuard {
+                    slots: self,
+                    memory,
+                };
+            }
             free = self
                 .released
                 .wait(free)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
-        *free -= 1;
-        SlotGuard(self)
+    }
+}
+
+impl SlotGuard<'_> {
+    /// At least `blocks` blocks of this slot's memory (grown once, then reused).
+    fn memory(&mut self, blocks: usize) -> &mut [Block] {
+        if self.memory.len() < blocks {
+            self.memory.resize(blocks, Block::default());
+        }
+        &mut self.memory[..blocks]
     }
 }
 
 impl Drop for SlotGuard<'_> {
     fn drop(&mut self) {
+        let memory = std::mem::take(&mut self.memory);
         let mut free = self
-            .0
+            .slots
             .free
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *free += 1;
-        self.0.released.notify_one();
+        free.push(memory);
+        self.slots.released.notify_one();
     }
 }
 
@@ -128,23 +149,67 @@ impl SecretHasher {
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt)
             .map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
-        let _slot = self.slots.acquire();
-        self.argon2
-            .hash_password(secret.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Internal(format!("hashing: {e}")))
+        let failed = |e: &dyn std::fmt::Display| ServiceError::Internal(format!("hashing: {e}"));
+        let params = self.argon2.params();
+        let output = self
+            .compute(&self.argon2, secret, salt.as_salt())
+            .map_err(|e| failed(&e))?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(params).map_err(|e| failed(&e))?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok(hash.to_string())
     }
 
-    /// Whether a secret matches a stored hash; a malformed hash never matches.
+    /// Whether a secret matches a stored hash (computed with the hash's own parameters); a
+    /// malformed hash never matches.
     pub fn verify(&self, secret: &str, hash: &str) -> bool {
-        let _slot = self.slots.acquire();
-        match PasswordHash::new(hash) {
-            Ok(parsed) => self
-                .argon2
-                .verify_password(secret.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        }
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return false;
+        };
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return false;
+        };
+        let algorithm = Algorithm::try_from(parsed.algorithm);
+        let version = parsed
+            .version
+            .map_or(Ok(Version::default()), Version::try_from);
+        let params = Params::try_from(&parsed);
+        let (Ok(algorithm), Ok(version), Ok(params)) = (algorithm, version, params) else {
+            return false;
+        };
+        let argon2 = Argon2::new(algorithm, version, params);
+        // `Output`'s equality is constant-time.
+        self.compute(&argon2, secret, salt)
+            .is_ok_and(|computed| computed == expected)
+    }
+
+    /// The raw argon2 output of `secret` with `salt`, computed in a slot's reused memory.
+    fn compute(
+        &self,
+        argon2: &Argon2<'_>,
+        secret: &str,
+        salt: Salt<'_>,
+    ) -> argon2::password_hash::Result<Output> {
+        let params = argon2.params().clone();
+        let mut salt_bytes = [0u8; 64];
+        let salt_raw = salt.decode_b64(&mut salt_bytes)?;
+        let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let mut slot = self.slots.acquire();
+        let memory = slot.memory(params.block_count());
+        let output = Output::init_with(output_len, |out| {
+            Ok(argon2.hash_password_into_with_memory(
+                secret.as_bytes(),
+                salt_raw,
+                out,
+                &mut *memory,
+            )?)
+        })?;
+        drop(slot);
+        Ok(output)
     }
 
     /// Spends the time of one verification and fails; for unknown accounts.
@@ -199,6 +264,37 @@ mod tests {
         assert!(!hasher.verify("wrong horse", &a));
         assert!(!hasher.verify("correct horse", "not a hash"));
         assert!(!hasher.verify_nothing("x"));
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crates_own_and_keep_their_parameters() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let hasher = SecretHasher::new(HashingParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        // A hash made elsewhere with other parameters (an older, cheaper cost; two lanes)
+        // verifies with its own parameters, in memory larger than the pool's.
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(128, 2, 2, None).unwrap(),
+        );
+        let salt = SaltString::encode_b64(b"sixteen byte sal").unwrap();
+        let theirs = other.hash_password(b"mat khau", &salt).unwrap().to_string();
+        assert!(hasher.verify("mat khau", &theirs));
+        assert!(!hasher.verify("mat khau!", &theirs));
+        // Ours verifies with the crate's own verifier.
+        let ours = hasher.hash("mat khau").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"mat khau", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"mat-khau", &parsed)
+            .is_err());
     }
 
     #[test]
