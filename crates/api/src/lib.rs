@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod clients;
 pub mod conditional;
 pub mod edge;

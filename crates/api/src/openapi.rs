@@ -101,6 +101,7 @@ impl Modify for SecuritySchemes {
         (name = "tasks", description = "Nhiệm vụ: a plan's tasks and their timing"),
         (name = "projects", description = "Dự án: a plan's public-investment projects"),
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
+        (name = "changes", description = "The change feed for integrators: every committed change, in commit order"),
         (name = "ops", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),

@@ -10,7 +10,7 @@ use utoipa_actix_web::{scope, AppExt};
 use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{audit, clients, me, oauth, ops, reports, units, users};
+use crate::{audit, changes, clients, me, oauth, ops, reports, units, users};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
@@ -72,7 +72,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(reports::return_report)
             .service(reports::accept)
             .service(reports::reopen)
-            .service(reports::history),
+            .service(reports::history)
+            .service(changes::list),
     );
 }
 

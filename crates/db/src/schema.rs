@@ -435,6 +435,32 @@ diesel::joinable!(report_project_progress -> reports (report_id));
 diesel::joinable!(report_budget_execution -> reports (report_id));
 diesel::joinable!(report_versions -> reports (report_id));
 
+diesel::table! {
+    /// The one row numbering the change feed (its lock orders writers by commit).
+    change_feed_counter (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The change feed: committed changes in commit order.
+    change_events (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        event_type -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        unit_code -> Nullable<Text>,
+        audience_unit -> Nullable<Text>,
+        period -> Nullable<Text>,
+        version -> Nullable<BigInt>,
+        link -> Nullable<Text>,
+        actor -> Text,
+        data_json -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     audit_log,
@@ -460,4 +486,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_project_progress,
     report_budget_execution,
     report_versions,
+    change_feed_counter,
+    change_events,
 );

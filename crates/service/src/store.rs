@@ -92,7 +92,8 @@ impl Store {
         Ok(self.pool.get_timeout(timeout)?)
     }
 
-    /// Runs `f` in one database transaction: all of it is written, or none. On SQLite the
+    /// Runs `f` in one database transaction: all of it is written, or none, together with the
+    /// change-feed events its audited mutations produce. On SQLite the
     /// transaction takes the write lock at once, so that concurrent read-then-write use cases
     /// queue instead of failing (see [`dtihub_db::backend::write_transaction`]).
     pub fn transaction<T, F>(&self, f: F) -> Result<T, ServiceError>
@@ -101,7 +102,14 @@ impl Store {
     {
         let mut pooled = self.conn()?;
         let conn: &mut DbConn = &mut pooled;
-        dtihub_db::backend::write_transaction(conn, f)
+        dtihub_db::backend::write_transaction(conn, |conn| {
+            // The change-feed events of this transaction are numbered and written last, so
+            // the feed's counter is locked only from here to commit.
+            let changes = crate::changes::Collector::start();
+            let value = f(conn)?;
+            changes.flush(conn)?;
+            Ok(value)
+        })
     }
 
     /// Runs `f` on a connection for reads.

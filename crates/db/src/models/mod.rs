@@ -251,3 +251,5 @@ mod catalog;
 pub use catalog::*;
 mod reports;
 pub use reports::*;
+mod changes;
+pub use changes::*;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod changes;
 pub mod clients;
 pub mod keys;
 pub mod migrations;
