@@ -166,7 +166,9 @@ fn write(conn: &mut DbConn, events: Vec<Pending>) -> Result<(), ServiceError> {
 pub fn emit(conn: &mut DbConn, actor: &Actor, change: NewChange) -> Result<(), ServiceError> {
     let t = Utc::now().naive_utc();
     let pending = Pending {
-        occurred_at: t.with_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t),
+        occurred_at: t
+            .with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(t),
         actor: actor.id.clone(),
         change,
     };
@@ -291,7 +293,8 @@ pub(crate) fn from_audit(
                 Err(_) => None,
             };
             change.version = found.map(|(_, v)| v);
-            if let (Some(plan), Some(path)) = (found.map(|(p, _)| p).or(hint.plan_id), collection(kind))
+            if let (Some(plan), Some(path)) =
+                (found.map(|(p, _)| p).or(hint.plan_id), collection(kind))
             {
                 change.link = Some(format!("/api/v1/plans/{plan}/{path}/{entity_id}"));
             }

@@ -13,6 +13,7 @@ mod admin;
 mod auth;
 mod catalog;
 mod catalog_http;
+mod changes;
 mod errors;
 mod jwt;
 mod migrations;
