@@ -577,12 +577,20 @@ async fn a_consumer_following_concurrent_writers_sees_every_change_once_in_commi
     let seen = consumer.await.unwrap();
 
     // Exactly the committed changes: what a fresh reader finds afterwards, in the same order.
+    let expected_count: usize = ops.iter().map(|o| o.events.len()).sum();
     let after_the_fact = read_all(&app, &coordinator, 1000).await;
-    let tail: Vec<Value> = after_the_fact[after_the_fact.len() - seen.len()..].to_vec();
-    assert_eq!(
-        seen, tail,
-        "the follower's view differs from the committed feed"
-    );
+    let committed = &after_the_fact[after_the_fact.len() - expected_count..];
+    if let Some(i) = (0..seen.len().max(committed.len())).find(|&i| seen.get(i) != committed.get(i))
+    {
+        panic!(
+            "the follower saw {} events, {} were committed; first difference at {i}: \
+             followed {:?}, committed {:?}",
+            seen.len(),
+            committed.len(),
+            seen.get(i),
+            committed.get(i)
+        );
+    }
     let key = |e: &Value| {
         (
             e["type"].as_str().unwrap().to_owned(),
@@ -596,7 +604,6 @@ async fn a_consumer_following_concurrent_writers_sees_every_change_once_in_commi
     }
     let cursors: HashSet<&str> = seen.iter().map(|e| e["cursor"].as_str().unwrap()).collect();
     assert_eq!(cursors.len(), seen.len(), "duplicate cursors");
-    let expected_count: usize = ops.iter().map(|o| o.events.len()).sum();
     assert!(expected_count >= 2000, "{expected_count} events");
     assert_eq!(seen.len(), expected_count, "gap or stray event");
 
