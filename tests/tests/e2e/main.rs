@@ -21,3 +21,4 @@ mod ops;
 mod reports;
 mod spec;
 mod units;
+mod upload;
