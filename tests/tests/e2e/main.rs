@@ -14,6 +14,7 @@ mod auth;
 mod catalog;
 mod catalog_http;
 mod changes;
+mod docs;
 mod errors;
 mod jwt;
 mod migrations;
