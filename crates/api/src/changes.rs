@@ -143,6 +143,7 @@ fn cursor(seq: i64) -> String {
 /// in the feed.
 #[utoipa::path(
     tag = "changes",
+    operation_id = "list_changes",
     params(ChangeParams),
     security(("bearer" = []), ("oauth2" = ["catalog:read"]), ("oauth2" = ["reports:read"])),
     responses(
