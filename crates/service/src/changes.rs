@@ -245,7 +245,12 @@ pub(crate) fn from_audit(
     if PRIVATE_ENTITIES.contains(&entity) || action.starts_with("auth.") {
         return Ok(());
     }
-    let event_type = event_type(action);
+    // A bulk import saves the units' drafts: to a consumer it is a save like any other.
+    let event_type = if action == "report.import" {
+        "report.saved".to_owned()
+    } else {
+        event_type(action)
+    };
     let mut change = NewChange {
         event_type,
         entity: entity.to_owned(),
@@ -271,8 +276,10 @@ pub(crate) fn from_audit(
             change.period = Some(period.to_owned());
             // Workflow actions carry their status and reason; saves and loads carry content,
             // which the link serves (and indicator_value events detail).
-            if !matches!(action, "report.save" | "report.load") {
-                change.data = after.cloned();
+            match action {
+                "report.save" | "report.load" => {}
+                "report.import" => change.data = Some(json!({"source": "import"})),
+                _ => change.data = after.cloned(),
             }
         }
         "plan" => {
