@@ -44,7 +44,8 @@ pub struct ChangeEvent {
     pub cursor: String,
     /// What happened: `report.saved`, `report.submitted`, `report.returned`,
     /// `report.accepted`, `report.reopened`, `report.loaded`, `indicator_value.changed`,
-    /// `plan.created|updated`, `indicator|task|project|budget_line.created|updated|deleted`,
+    /// `plan.created|updated`, `plan_reporting_rules.updated|reset`,
+    /// `indicator|task|project|budget_line.created|updated|deleted`,
     /// `unit.created|updated|retired`. New kinds may appear: ignore the ones you do not know.
     #[schema(example = "report.submitted")]
     #[serde(rename = "type")]

@@ -281,6 +281,7 @@ pub fn field_message(code: &str, params: &BTreeMap<String, String>, lang: Lang) 
         "duplicate_item" => ("Mục này đã có ở vị trí {first_index}.", "This item already appears at position {first_index}."),
         "missing_item" => ("Thiếu mục đơn vị phải báo cáo (id {id}).", "An item the unit must report is missing (id {id})."),
         "percent_out_of_range" => ("Tỷ lệ phải từ {min} đến {max}.", "The percentage must be between {min} and {max}."),
+        "outlier_factor_range" => ("Hệ số chênh lệch phải bằng 0 (tắt kiểm tra) hoặc lớn hơn 1 và không quá {max}.", "The outlier factor must be 0 (check off) or above 1 and at most {max}."),
         "negative_value" => ("Không được âm.", "Must not be negative."),
         "negative_amount" => ("Số tiền không được âm.", "The amount must not be negative."),
         "not_positive" => ("Phải lớn hơn 0.", "Must be greater than 0."),

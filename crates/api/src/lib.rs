@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod reporting_rules;
 pub mod reports;
 pub mod routes;
 pub mod state;

@@ -12,7 +12,7 @@ use dtihub_domain::access::{Permission, Principal};
 use dtihub_domain::period::Period;
 use dtihub_domain::report::validation::Finding;
 use dtihub_domain::report::{ActionKind, ReportAction, ReportStatus};
-use dtihub_domain::schedule::{vietnam_date, ReportingSchedule};
+use dtihub_domain::schedule::vietnam_date;
 use dtihub_domain::unit::UnitCode;
 use dtihub_domain::FieldError;
 use dtihub_service::catalog::input_from_json;
@@ -296,6 +296,11 @@ pub struct PeriodResponse {
     pub deadline: NaiveDate,
     /// Whether reports for it can be submitted on time today (Vietnam's date).
     pub open: bool,
+    /// `upcoming` (window not begun), `open` or `overdue` (past the deadline: still taken,
+    /// marked late), today in Vietnam.
+    pub phase: String,
+    /// Code of the plan whose reporting rules govern the period; null: the defaults.
+    pub plan: Option<String>,
 }
 
 fn parse_unit(raw: &str) -> Result<UnitCode, ApiError> {
@@ -903,7 +908,8 @@ pub async fn list(
 }
 
 /// A reporting period: its data window, the deadline for the caller's unit and whether it is
-/// open today (default schedule, Vietnam's working-day calendar).
+/// open today, under the reporting rules of the plan governing its year (see
+/// `/plans/{id}/reporting-rules`) and Vietnam's working-day calendar.
 #[utoipa::path(
     tag = "reports",
     params(("period" = String, Path, description = "Period: `YYYY-MM`, `YYYY-Qn`, `YYYY-Hn` or `YYYY` (years 2000–2100)", pattern = "^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-[Qq][1-4]|-[Hh][12])?$", example = "2025-09")),
@@ -912,17 +918,26 @@ pub async fn list(
         (status = 200, description = "The period", body = PeriodResponse),
         (status = 400, description = "The period is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The calendar is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/periods/{period}")]
-pub async fn get_period(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_period(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&path.into_inner())?;
-    let calendar = dtihub_domain::calendar::Calendar::vietnam()
-        .map_err(|e| ApiError::internal(format!("calendar: {e:?}")))?;
-    let schedule = ReportingSchedule::default();
+    let store = state.store.clone();
+    let governing = web::block(move || {
+        store.read(|conn| dtihub_service::reporting_rules::governing(conn, period))
+    })
+    .await??;
+    let calendar = dtihub_service::reporting_rules::calendar()?;
+    let schedule = governing.rules.schedule;
     let window = schedule.window(period);
     let today = vietnam_date(Utc::now());
+    let phase = schedule.phase(period, today, &calendar);
     Ok(HttpResponse::Ok().json(PeriodResponse {
         period: period.to_string(),
         kind: period.kind().as_str().to_owned(),
@@ -933,5 +948,10 @@ pub async fn get_period(caller: Caller, path: web::Path<String>) -> Result<HttpR
         unit: caller.principal.unit.as_ref().map(ToString::to_string),
         deadline: schedule.deadline(period, &calendar),
         open: schedule.is_open(period, today, &calendar),
+        phase: serde_json::to_value(phase)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        plan: governing.plan.map(|(_, code)| code),
     }))
 }

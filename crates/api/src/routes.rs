@@ -10,7 +10,7 @@ use utoipa_actix_web::{scope, AppExt};
 use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{audit, changes, clients, me, oauth, ops, reports, units, users};
+use crate::{audit, changes, clients, me, oauth, ops, reporting_rules, reports, units, users};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
@@ -44,6 +44,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(plans::get)
             .service(plans::update)
             .service(plans::plan_totals)
+            .service(reporting_rules::get_rules)
+            .service(reporting_rules::put_rules)
+            .service(reporting_rules::reset_rules)
             .service(indicators::list)
             .service(indicators::create)
             .service(indicators::get)

@@ -436,6 +436,20 @@ diesel::joinable!(report_budget_execution -> reports (report_id));
 diesel::joinable!(report_versions -> reports (report_id));
 
 diesel::table! {
+    /// A plan's own reporting schedule and outlier factor.
+    plan_reporting_rules (plan_id) {
+        plan_id -> BigInt,
+        schedule_json -> Text,
+        outlier_factor -> Double,
+        version -> BigInt,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(plan_reporting_rules -> plans (plan_id));
+
+diesel::table! {
     /// The one row numbering the change feed (its lock orders writers by commit).
     change_feed_counter (id) {
         id -> Integer,
@@ -486,6 +500,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_project_progress,
     report_budget_execution,
     report_versions,
+    plan_reporting_rules,
     change_feed_counter,
     change_events,
 );

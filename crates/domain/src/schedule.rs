@@ -322,6 +322,66 @@ fn day_of_month(year: i32, month: u32, day: u32) -> NaiveDate {
     }
 }
 
+/// A plan's reporting rules: when its reports fall due, and how far a value may move from
+/// the unit's previous period before the checks flag it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportingRules {
+    /// Data windows and deadlines per kind of period.
+    pub schedule: ReportingSchedule,
+    /// A value more than this many times, or under this fraction of, the previous period's
+    /// is a warning; 0 turns the check off.
+    pub outlier_factor: f64,
+}
+
+impl ReportingRules {
+    /// The default outlier factor (three times, or a third).
+    pub const DEFAULT_OUTLIER_FACTOR: f64 = 3.0;
+    /// The largest outlier factor accepted.
+    pub const MAX_OUTLIER_FACTOR: f64 = 1000.0;
+
+    /// Checks the schedule and the factor; errors point into the rules document
+    /// (`/schedule/monthly/deadline/day`, `/outlier_factor`).
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errors = match self.schedule.validate() {
+            Ok(()) => Vec::new(),
+            Err(DomainError::Validation(errors)) => {
+                errors.into_iter().map(|e| e.under("/schedule")).collect()
+            }
+        };
+        let f = self.outlier_factor;
+        if !(f == 0.0 || (f > 1.0 && f <= Self::MAX_OUTLIER_FACTOR)) {
+            errors.push(
+                FieldError::new("/outlier_factor", "outlier_factor_range")
+                    .with("max", Self::MAX_OUTLIER_FACTOR),
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+
+    /// The factor as the report checks take it (off is infinity: nothing is that far).
+    pub fn effective_outlier_factor(&self) -> f64 {
+        if self.outlier_factor == 0.0 {
+            f64::INFINITY
+        } else {
+            self.outlier_factor
+        }
+    }
+}
+
+impl Default for ReportingRules {
+    fn default() -> Self {
+        Self {
+            schedule: ReportingSchedule::default(),
+            outlier_factor: Self::DEFAULT_OUTLIER_FACTOR,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,5 +620,45 @@ mod tests {
             };
             prop_assert!(cal.is_working_day(s.deadline(period, &cal)));
         }
+    }
+
+    #[test]
+    fn reporting_rules_validation_points_into_the_document() {
+        assert_eq!(ReportingRules::default().validate(), Ok(()));
+        let mut r = ReportingRules::default();
+        r.schedule.monthly.deadline = DeadlineRule::DayOfMonth {
+            month_offset: 0,
+            day: 32,
+        };
+        r.outlier_factor = 1.0;
+        let Err(DomainError::Validation(errors)) = r.validate() else {
+            panic!("expected errors")
+        };
+        let pointers: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            ["/schedule/monthly/deadline/day", "/outlier_factor"]
+        );
+        for (f, ok) in [
+            (0.0, true),
+            (1.5, true),
+            (1000.0, true),
+            (0.5, false),
+            (f64::NAN, false),
+            (1001.0, false),
+            (-3.0, false),
+        ] {
+            r = ReportingRules {
+                outlier_factor: f,
+                ..ReportingRules::default()
+            };
+            assert_eq!(r.validate().is_ok(), ok, "{f}");
+        }
+        r.outlier_factor = 0.0;
+        assert_eq!(r.effective_outlier_factor(), f64::INFINITY);
+        let parsed: ReportingRules =
+            serde_json::from_value(serde_json::json!({"outlier_factor": 5})).unwrap();
+        assert_eq!(parsed.schedule, ReportingSchedule::default());
+        assert_eq!(parsed.outlier_factor, 5.0);
     }
 }

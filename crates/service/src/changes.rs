@@ -202,7 +202,7 @@ fn event_type(action: &str) -> String {
         "accept" => "accepted",
         "reopen" => "reopened",
         "create" => "created",
-        "update" => "updated",
+        "update" | "put" => "updated",
         "delete" => "deleted",
         "retire" => "retired",
         "load" => "loaded",
@@ -287,6 +287,12 @@ pub(crate) fn from_audit(
                 change.version = repo::catalog::plans::find(conn, id)?.map(|p| p.version);
             }
             change.link = Some(format!("/api/v1/plans/{entity_id}"));
+        }
+        "plan_reporting_rules" => {
+            if let Ok(id) = entity_id.parse::<i64>() {
+                change.version = repo::reporting_rules::find(conn, id)?.map(|r| r.version);
+            }
+            change.link = Some(format!("/api/v1/plans/{entity_id}/reporting-rules"));
         }
         "unit" => {
             change.version = repo::units::find_by_code(conn, entity_id)?.map(|u| u.version);

@@ -38,6 +38,7 @@ pub fn seed_demo(store: &Store) -> Result<DemoCounts, ServiceError> {
     store.transaction(|conn| {
         let units = seed_units_in(conn, &actor)?;
         let catalog = seed_catalog_in(conn, &actor)?;
+        crate::reporting_rules::seed_from_due_dates_in(conn, &actor)?;
         let reports = usize::from(seed_province_2023_in(conn, &actor)?)
             + seed_monthly_reports_in(conn, &actor)?;
         Ok(DemoCounts {

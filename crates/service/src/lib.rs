@@ -10,6 +10,7 @@ pub mod clients;
 pub mod demo;
 pub mod error;
 pub mod jwt;
+pub mod reporting_rules;
 pub mod reports;
 pub mod secrets;
 pub mod store;

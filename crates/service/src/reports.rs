@@ -14,7 +14,6 @@ use dtihub_db::models::{
 use dtihub_db::repo;
 use dtihub_db::repo::reports::{ReportFilter, ReportItems};
 use dtihub_db::{DatabaseErrorKind, DbConn, DieselError};
-use dtihub_domain::calendar::Calendar;
 use dtihub_domain::period::Period;
 use dtihub_domain::report::validation::{
     self, judge, BudgetExecutionInput, Finding, IndicatorRule, IndicatorValueInput,
@@ -22,7 +21,7 @@ use dtihub_domain::report::validation::{
     TaskStatus, ValueKind,
 };
 use dtihub_domain::report::{transition, ActionKind, ReportAction, ReportStatus};
-use dtihub_domain::schedule::{is_late, ReportingSchedule};
+use dtihub_domain::schedule::is_late;
 use dtihub_domain::text::nfc;
 use dtihub_domain::unit::UnitCode;
 use dtihub_domain::FieldError;
@@ -250,12 +249,6 @@ pub struct ReportSummary {
     pub first_submitted_at: Option<NaiveDateTime>,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
-}
-
-/// The deadline of a period under the default schedule and Vietnam's calendar.
-pub fn deadline_of(period: Period) -> Result<NaiveDate, ServiceError> {
-    let calendar = Calendar::vietnam().map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-    Ok(ReportingSchedule::default().deadline(period, &calendar))
 }
 
 fn unit_kind(conn: &mut DbConn, unit: &UnitCode) -> Result<String, ServiceError> {
@@ -556,7 +549,9 @@ fn rules_for(
             })
             .collect::<Result<_, ServiceError>>()?,
         budget_line_ids: r.budget_lines,
-        ..ReportRules::default()
+        outlier_factor: crate::reporting_rules::governing(conn, period)?
+            .rules
+            .effective_outlier_factor(),
     })
 }
 
@@ -689,7 +684,7 @@ fn template(
         period: period.to_string(),
         status: ReportStatus::NotStarted,
         version: 0,
-        deadline: deadline_of(period)?,
+        deadline: crate::reporting_rules::deadline_for(conn, period)?,
         late: false,
         first_submitted_at: None,
         returned_count: 0,
@@ -810,7 +805,7 @@ pub fn save(
                     period: period.to_string(),
                     status: next.as_str().to_owned(),
                     version: 1,
-                    deadline: deadline_of(period)?,
+                    deadline: crate::reporting_rules::deadline_for(conn, period)?,
                     first_submitted_at: None,
                     late: 0,
                     returned_count: 0,
@@ -936,7 +931,7 @@ pub fn load_in(
     }
     let now = now();
     let n = &content.narrative;
-    let deadline = deadline_of(period)?;
+    let deadline = crate::reporting_rules::deadline_for(conn, period)?;
     let accepted = state.status == ReportStatus::Accepted;
     let returned = state.status == ReportStatus::Returned;
     let row = repo::reports::insert(

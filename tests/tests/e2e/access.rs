@@ -88,6 +88,8 @@ fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
         (_, p) if p.starts_with("/api/v1/plans") => {
             let ok = match method {
                 "post" => 201,
+                // Dropping a plan's reporting rules answers the defaults now in force.
+                "delete" if p.ends_with("/reporting-rules") => 200,
                 "delete" => 204,
                 _ => 200,
             };
@@ -173,6 +175,7 @@ fn body(method: &str, path: &str) -> Option<Value> {
             "code": format!("KH-ACCESS-{n}"), "title": "Kế hoạch thử quyền", "kind": "annual",
             "first_year": 2026, "last_year": 2026, "status": "draft"})),
         ("patch", "/api/v1/plans/{id}") => Some(json!({"title": "Tên mới"})),
+        ("put", "/api/v1/plans/{id}/reporting-rules") => Some(json!({"outlier_factor": 4})),
         ("post", "/api/v1/plans/{plan_id}/indicators") => Some(json!({
             "code": format!("ACC-{n}"), "name": "Chỉ tiêu", "pillar": "ha_tang_so",
             "measure": "count", "direction": "at_least"})),

@@ -1310,3 +1310,345 @@ async fn the_demo_data_has_monthly_reports_some_late_one_returned_one_accepted()
     .await;
     assert_eq!(accepted["status"], "accepted");
 }
+
+fn plan_id_of(app: &TestApp, code: &str) -> i64 {
+    let code = code.to_owned();
+    app.store
+        .read(move |conn| {
+            Ok(dtihub_db::repo::catalog::plans::find_by_code(conn, &code)?
+                .expect("plan")
+                .id)
+        })
+        .unwrap()
+}
+
+async fn period_info(app: &TestApp, token: &str, period: &str) -> Value {
+    let response = call(
+        app,
+        token,
+        Method::GET,
+        &format!("/api/v1/periods/{period}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    json(response).await
+}
+
+/// The `days`-th working day after `cutoff`, counting Monday to Friday only (the months the
+/// tests use have no public holiday).
+fn working_days_after(cutoff: chrono::NaiveDate, days: u32) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut day = cutoff;
+    let mut left = days;
+    while left > 0 {
+        day = day.succ_opt().unwrap();
+        if day.weekday().number_from_monday() <= 5 {
+            left -= 1;
+        }
+    }
+    day
+}
+
+#[tokio::test]
+async fn the_plans_own_report_dates_from_the_documents_set_the_annual_deadlines() {
+    use chrono::{Datelike, NaiveDate, Weekday};
+    let app = spawn_app().await;
+    let token = app.token_for(Role::Viewer).await;
+    // 145/KH-UBND: results "trước ngày 05 tháng 12 năm 2022".
+    let plan_2022 = plan_id_of(&app, "KH-145-2022");
+    let path = format!("/api/v1/plans/{plan_2022}/reporting-rules");
+    let rules = json(call(&app, &token, Method::GET, &path, None, None).await).await;
+    assert_eq!(rules["custom"], true, "{rules}");
+    assert_eq!(
+        rules["schedule"]["annual"]["deadline"],
+        json!({"rule": "day_of_month", "month_offset": 0, "day": 5})
+    );
+    assert_eq!(rules["outlier_factor"], 3.0);
+    let info = period_info(&app, &token, "2022").await;
+    assert_eq!(info["deadline"], "2022-12-05");
+    assert_eq!(info["plan"], "KH-145-2022");
+    // 52/KH-UBND: "trước ngày 30 tháng 11 năm 2024", a Saturday: the next working day.
+    let due = NaiveDate::from_ymd_opt(2024, 11, 30).unwrap();
+    assert_eq!(due.weekday(), Weekday::Sat);
+    let info = period_info(&app, &token, "2024").await;
+    assert_eq!(info["deadline"], (due + chrono::Days::new(2)).to_string());
+    assert_eq!(info["plan"], "KH-52-2024");
+    // The 2025 plan's dates are the defaults: no rules of its own.
+    let plan_2025 = plan_id_of(&app, "KH-CDS-2025");
+    let rules = call(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/api/v1/plans/{plan_2025}/reporting-rules"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(etag_of(&rules), "\"v0\"");
+    let rules = json(rules).await;
+    assert_eq!(rules["custom"], false);
+    assert_eq!(
+        rules["schedule"]["quarterly"]["deadline"],
+        json!({"rule": "day_of_month", "month_offset": 0, "day": 20})
+    );
+    let info = period_info(&app, &token, "2025-Q3").await;
+    assert_eq!(info["plan"], Value::Null);
+    assert_eq!(info["deadline"], "2025-09-22", "20/9/2025 is a Saturday");
+}
+
+#[tokio::test]
+async fn a_plans_reporting_rules_move_unsubmitted_deadlines_and_set_the_outlier_factor() {
+    use chrono::NaiveDate;
+    let app = spawn_app().await;
+    let ids = arrange_catalog(&app.store);
+    let commune = commune_tokens(&app).await;
+    let department = department_tokens(&app).await;
+    let coord = coordinator(&app).await;
+    let rules_path = format!("/api/v1/plans/{}/reporting-rules", ids.plan);
+
+    // Under the defaults: a commune draft for November, a department report submitted for
+    // October.
+    let draft_path = report_path(COMMUNE, "2026-11");
+    let saved = call(
+        &app,
+        &commune.reporter,
+        Method::PUT,
+        &draft_path,
+        None,
+        Some(body(ids, COMMUNE, 40.0)),
+    )
+    .await;
+    assert_eq!(saved.status(), 200);
+    assert_eq!(json(saved).await["report"]["deadline"], "2026-11-20");
+    save_and_submit(&app, &department, "2026-10", body(ids, DEPARTMENT, 40.0)).await;
+
+    // Bad rules: every broken rule named, nothing written.
+    let bad = json!({
+        "schedule": {"monthly": {"window": {"rule": "cutoff_day", "day": 30},
+                                 "deadline": {"rule": "day_of_month", "month_offset": 0, "day": 32}}},
+        "outlier_factor": 0.5
+    });
+    let refused = call(&app, &coord, Method::PUT, &rules_path, None, Some(bad)).await;
+    let problem = assert_problem(refused, 422, "validation_failed").await;
+    let mut found: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["pointer"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "/outlier_factor".to_owned(),
+                "outlier_factor_range".to_owned()
+            ),
+            (
+                "/schedule/monthly/deadline/day".to_owned(),
+                "out_of_range".to_owned()
+            ),
+            (
+                "/schedule/monthly/window/day".to_owned(),
+                "out_of_range".to_owned()
+            ),
+        ]
+    );
+    let refused = call(
+        &app,
+        &coord,
+        Method::PUT,
+        &rules_path,
+        None,
+        Some(json!({"outlier": 2})),
+    )
+    .await;
+    let problem = assert_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "unknown_field", "{problem}");
+    let unchanged = json(call(&app, &coord, Method::GET, &rules_path, None, None).await).await;
+    assert_eq!(
+        (unchanged["custom"].clone(), unchanged["version"].clone()),
+        (json!(false), json!(0))
+    );
+
+    // Only coordinators and admins set rules; unknown plans are 404.
+    let good = json!({
+        "schedule": {"monthly": {"window": {"rule": "cutoff_day", "day": 14},
+                                 "deadline": {"rule": "working_days_after_cutoff", "days": 10}}},
+        "outlier_factor": 0
+    });
+    let forbidden = call(
+        &app,
+        &commune.approver,
+        Method::PUT,
+        &rules_path,
+        None,
+        Some(good.clone()),
+    )
+    .await;
+    assert_problem(forbidden, 403, "forbidden").await;
+    let missing = call(
+        &app,
+        &coord,
+        Method::PUT,
+        "/api/v1/plans/987654/reporting-rules",
+        None,
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(missing.status(), 404);
+
+    // Monthly reports now fall due ten working days after the window closes on the 14th.
+    let set = call(
+        &app,
+        &coord,
+        Method::PUT,
+        &rules_path,
+        Some("\"v0\""),
+        Some(good.clone()),
+    )
+    .await;
+    assert_eq!(set.status(), 200);
+    assert_eq!(etag_of(&set), "\"v1\"");
+    let set = json(set).await;
+    assert_eq!(set["custom"], true);
+    assert_eq!(
+        set["schedule"]["quarterly"]["deadline"]["day"], 20,
+        "kinds left out keep the defaults"
+    );
+    let expected = working_days_after(NaiveDate::from_ymd_opt(2026, 11, 14).unwrap(), 10);
+    let draft = json(
+        call(
+            &app,
+            &commune.reporter,
+            Method::GET,
+            &draft_path,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        draft["deadline"],
+        expected.to_string(),
+        "the unsubmitted draft moved"
+    );
+    let october = json(
+        call(
+            &app,
+            &department.reporter,
+            Method::GET,
+            &report_path(DEPARTMENT, "2026-10"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        october["deadline"], "2026-10-20",
+        "a submitted report keeps its deadline"
+    );
+    let info = period_info(&app, &commune.reporter, "2026-11").await;
+    assert_eq!(
+        (info["deadline"].clone(), info["plan"].clone()),
+        (json!(expected.to_string()), json!("KH-REPORTS"))
+    );
+    let stale = call(
+        &app,
+        &coord,
+        Method::PUT,
+        &rules_path,
+        Some("\"v0\""),
+        Some(good.clone()),
+    )
+    .await;
+    assert_problem(stale, 412, "precondition_failed").await;
+
+    // The outlier factor: off (0), a tenfold jump from October is no warning; at 3 it is.
+    let mut jump = body(ids, DEPARTMENT, 40.0);
+    jump["indicator_values"][1]["value"] = json!(120);
+    let november = report_path(DEPARTMENT, "2026-11");
+    let outliers = |saved: &Value| {
+        saved["warnings"]
+            .as_array()
+            .map(|w| w.iter().filter(|e| e["code"] == "outlier").count())
+            .unwrap_or(0)
+    };
+    let saved = json(
+        call(
+            &app,
+            &department.reporter,
+            Method::PUT,
+            &november,
+            None,
+            Some(jump.clone()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(outliers(&saved), 0, "{saved}");
+    let mut three = good.clone();
+    three["outlier_factor"] = json!(3);
+    let set = call(
+        &app,
+        &coord,
+        Method::PUT,
+        &rules_path,
+        Some("\"v1\""),
+        Some(three),
+    )
+    .await;
+    assert_eq!(set.status(), 200);
+    let saved = json(
+        call(
+            &app,
+            &department.reporter,
+            Method::PUT,
+            &november,
+            None,
+            Some(jump),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(outliers(&saved), 1, "{saved}");
+
+    // Dropping the rules brings the defaults back.
+    let reset = call(
+        &app,
+        &coord,
+        Method::DELETE,
+        &rules_path,
+        Some("\"v2\""),
+        None,
+    )
+    .await;
+    assert_eq!(reset.status(), 200);
+    assert_eq!(json(reset).await["custom"], false);
+    let draft = json(
+        call(
+            &app,
+            &commune.reporter,
+            Method::GET,
+            &draft_path,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(draft["deadline"], "2026-11-20");
+    let audit = app.audit_text();
+    assert!(
+        audit.contains("plan_reporting_rules.put") && audit.contains("plan_reporting_rules.reset")
+    );
+}

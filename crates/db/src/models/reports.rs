@@ -105,3 +105,21 @@ pub struct ReportVersionRow {
     pub snapshot_json: String,
     pub occurred_at: NaiveDateTime,
 }
+
+/// A `plan_reporting_rules` row: a plan's own schedule (JSON) and outlier factor.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = crate::schema::plan_reporting_rules)]
+pub struct PlanReportingRulesRow {
+    /// The plan.
+    pub plan_id: i64,
+    /// The domain's `ReportingSchedule` as JSON.
+    pub schedule_json: String,
+    /// The outlier factor of the plan's report checks.
+    pub outlier_factor: f64,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// Who set them.
+    pub updated_by: String,
+    /// When (UTC).
+    pub updated_at: chrono::NaiveDateTime,
+}

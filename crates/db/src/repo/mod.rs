@@ -6,6 +6,7 @@ pub mod changes;
 pub mod clients;
 pub mod keys;
 pub mod migrations;
+pub mod reporting_rules;
 pub mod reports;
 pub mod throttle;
 pub mod tokens;
