@@ -172,6 +172,22 @@ async fn the_workflow_catalog_and_units_emit_their_events() {
     send(&app, &reporter, Method::PUT, &path, values(&c, 10, 20)).await;
     send(&app, &reporter, Method::PUT, &path, values(&c, 11, 20)).await;
     send(&app, &reporter, Method::PUT, &path, values(&c, 11, 20)).await;
+    // A refused change (stale If-Match) and a rolled-back one (invalid content) emit nothing.
+    let stale = app
+        .request_with(&reporter, Method::PUT, &path)
+        .header("If-Match", "\"v1\"")
+        .json(&values(&c, 99, 99))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let invalid = app
+        .request_with(&reporter, Method::PUT, &path)
+        .json(&json!({"indicator_values": [{"indicator_id": -5, "value": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), 422);
     send(
         &app,
         &approver,
