@@ -136,7 +136,7 @@ async fn the_guide_s_curl_examples_run_against_the_server() {
         assert!(stdout.contains(needle), "{needle} not in:\n{stdout}");
     }
     assert!(
-        !stdout.contains(&format!("\"access_token\":\"ey")),
+        !stdout.contains("\"access_token\":\"ey"),
         "the token is printed"
     );
 }
