@@ -355,12 +355,22 @@ fn file_body(path: &Path, bar: ProgressBar) -> anyhow::Result<reqwest::Body> {
 /// The summary inside an answer: the body itself, or its `summary` member (a job's status).
 fn summary_of(doc: &Value) -> Option<Summary> {
     // A problem document has `errors` too, never `rejected`.
-    let candidate = if doc.get("rejected").is_some() {
-        doc
+    let mut candidate = if doc.get("rejected").is_some() {
+        doc.clone()
     } else {
-        doc.get("summary")?
+        doc.get("summary")?.clone()
     };
-    serde_json::from_value(candidate.clone()).ok()
+    // An atomic import with rejected rows answers 422 with a problem document that carries
+    // the summary: its `status` is then the HTTP status, and its `code` says what happened.
+    if !candidate.get("status").is_some_and(Value::is_string) {
+        let status = candidate
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or("rejected")
+            .to_owned();
+        candidate["status"] = Value::String(status);
+    }
+    serde_json::from_value(candidate).ok()
 }
 
 /// Polls a job (`202 Accepted`) until it carries its summary.

@@ -72,6 +72,37 @@ async fn the_guide_s_curl_examples_run_against_the_server() {
         s.jwt_private_key_pem = Some(secrecy::SecretString::from(crate::jwt::TEST_KEY.to_owned()));
     })
     .await;
+    // The indicator the upload example sends a value for.
+    let actor = dtihub_service::Actor::system("docs-test");
+    let plan = dtihub_service::catalog::plans::create(
+        &app.store,
+        &actor,
+        &dtihub_domain::catalog::plan::PlanInput {
+            code: "KH-DOCS".into(),
+            title: "Kế hoạch thử hướng dẫn".into(),
+            kind: "multi_year".into(),
+            first_year: 2025,
+            last_year: 2026,
+            status: "issued".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    dtihub_service::catalog::items::create::<dtihub_service::catalog::Indicators>(
+        &app.store,
+        &actor,
+        dtihub_domain::catalog::PlanId(plan.id),
+        &dtihub_domain::catalog::indicator::IndicatorInput {
+            code: "TD-1".into(),
+            name: "Chỉ tiêu thử".into(),
+            pillar: "ha_tang_so".into(),
+            measure: "count".into(),
+            direction: "at_least".into(),
+            reporting_units: vec!["XA-TRAM-CHIM".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
     // Something in the feed: a report saved by the commune.
     let reporter = app.token_for(Role::UnitReporter).await;
     let saved = app

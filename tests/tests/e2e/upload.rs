@@ -226,6 +226,45 @@ async fn retries_busy_answers_with_the_same_key_and_streams_the_whole_file() {
 }
 
 #[tokio::test]
+async fn an_atomic_rejection_answered_as_a_problem_still_gives_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "values.csv", b"kind,unit,period,item,value\n");
+    let mut problem = summary(
+        1,
+        json!([{"row": 2, "column": "value", "code": "not_a_number", "message": "Giá trị phải là số.",
+                "value": "abc", "in": "body", "pointer": "/rows/2/value"}]),
+    );
+    problem["status"] = json!(422);
+    problem["code"] = json!("import_rejected");
+    problem["type"] = json!("urn:dtihub:problem:import_rejected");
+    let (server, _) = scripted(Script {
+        imports: VecDeque::from([(422, vec![], problem)]),
+        ..Script::default()
+    })
+    .await;
+    let outcome = upload::upload(&options(&server, &file)).await.unwrap();
+    assert_eq!(outcome.summary.status, "import_rejected");
+    assert_eq!(outcome.summary.rejected, 1);
+    assert_eq!(outcome.exit_code(), EXIT_REJECTED);
+    assert!(upload::report(&outcome).contains("not_a_number"));
+    // A 422 without a summary (a reused key with another body) is a failure.
+    let (server, _) = scripted(Script {
+        imports: VecDeque::from([(
+            422,
+            vec![],
+            json!({"status": 422, "code": "idempotency_key_reused", "errors": []}),
+        )]),
+        ..Script::default()
+    })
+    .await;
+    let error = upload::upload(&options(&server, &file)).await.unwrap_err();
+    assert!(
+        format!("{error:#}").contains("idempotency_key_reused"),
+        "{error:#}"
+    );
+}
+
+#[tokio::test]
 async fn the_key_follows_the_content_and_the_options() {
     let dir = tempfile::tempdir().unwrap();
     let a = write_file(dir.path(), "a.csv", b"unit,period\nXA-1,2026-10\n");
