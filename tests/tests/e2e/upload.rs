@@ -396,3 +396,177 @@ async fn refusals_are_errors_not_retries() {
     let error = upload::upload(&options(&server, &file)).await.unwrap_err();
     assert!(format!("{error:#}").contains("503"), "{error:#}");
 }
+
+/// The real import endpoint, through the uploader: atomic rejection writes nothing, partial
+/// writes the good rows, a rerun is a replay, and the import's writes reach the change feed
+/// as a save's would. Runs once the import endpoint is served.
+#[tokio::test]
+async fn the_uploader_against_the_real_import_endpoint() {
+    if !dtihub_api::routes::openapi()
+        .paths
+        .paths
+        .contains_key("/api/v1/imports")
+    {
+        eprintln!("POST /api/v1/imports is not served yet: nothing to upload to");
+        return;
+    }
+    use crate::support::{spawn_app, Role, Who};
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let actor = dtihub_service::Actor::system("upload-test");
+    let plan = dtihub_service::catalog::plans::create(
+        &app.store,
+        &actor,
+        &dtihub_domain::catalog::plan::PlanInput {
+            code: "KH-UPLOAD".into(),
+            title: "Kế hoạch thử tải lên".into(),
+            kind: "multi_year".into(),
+            first_year: 2025,
+            last_year: 2026,
+            status: "issued".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    for code in ["TL-1", "TL-2"] {
+        ids.push(
+            dtihub_service::catalog::items::create::<dtihub_service::catalog::Indicators>(
+                &app.store,
+                &actor,
+                dtihub_domain::catalog::PlanId(plan.id),
+                &dtihub_domain::catalog::indicator::IndicatorInput {
+                    code: code.into(),
+                    name: format!("Chỉ tiêu {code}"),
+                    pillar: "ha_tang_so".into(),
+                    measure: "count".into(),
+                    direction: "at_least".into(),
+                    reporting_units: vec!["XA-TRAM-CHIM".into(), "XA-MY-QUI".into()],
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .stored
+            .id,
+        );
+    }
+    let created = app
+        .request_as(Who::User(Role::Admin), Method::POST, "/api/v1/clients")
+        .await
+        .json(&json!({"name": "Tải lên thử", "unit": "XA-TRAM-CHIM",
+                      "scopes": ["reports:read", "imports:write"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let credentials = Credentials::Client {
+        id: created["client"]["client_id"].as_str().unwrap().to_owned(),
+        secret: created["client_secret"].as_str().unwrap().to_owned(),
+    };
+    let period = "2026-10";
+    let dir = tempfile::tempdir().unwrap();
+    // Row 4 names another commune: a commune-bound client may not write it.
+    let file = write_file(
+        dir.path(),
+        "values.csv",
+        format!(
+            "kind,unit,period,item,value\n\
+             indicator_values,XA-TRAM-CHIM,{period},TL-1,5\n\
+             indicator_values,XA-TRAM-CHIM,{period},TL-2,7\n\
+             indicator_values,XA-MY-QUI,{period},TL-1,9\n"
+        )
+        .as_bytes(),
+    );
+    let mut opts = options(&app.address, &file);
+    opts.credentials = credentials;
+
+    let atomic = upload::upload(&opts).await.unwrap();
+    assert_eq!(atomic.summary.rejected, 1, "{:?}", atomic.summary);
+    assert_eq!(atomic.exit_code(), EXIT_REJECTED);
+    assert_eq!(atomic.summary.errors.len(), 1);
+    assert_eq!(atomic.summary.errors[0].row, Some(json!(4)));
+    assert_eq!(atomic.summary.errors[0].column.as_deref(), Some("unit"));
+    assert!(upload::report(&atomic).contains("XA-MY-QUI"));
+    assert_eq!(
+        stored_report(&app, period).await["version"],
+        0,
+        "atomic: nothing written"
+    );
+
+    opts.mode = Mode::Partial;
+    let partial = upload::upload(&opts).await.unwrap();
+    assert_eq!(
+        (partial.summary.imported, partial.summary.rejected),
+        (2, 1),
+        "{:?}",
+        partial.summary
+    );
+    assert_eq!(partial.exit_code(), EXIT_REJECTED);
+    assert_ne!(partial.idempotency_key, atomic.idempotency_key);
+    let stored = stored_report(&app, period).await;
+    assert_eq!(stored["version"], 1);
+    let values: Vec<(i64, f64)> = stored["indicator_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["indicator_id"].as_i64().unwrap(),
+                v["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(values, vec![(ids[0], 5.0), (ids[1], 7.0)]);
+
+    // The same upload again: the stored answer, nothing applied twice.
+    let replay = upload::upload(&opts).await.unwrap();
+    assert_eq!(replay.summary, partial.summary);
+    assert_eq!(replay.idempotency_key, partial.idempotency_key);
+    assert_eq!(stored_report(&app, period).await["version"], 1);
+
+    // The feed has the import as a save with its two values.
+    let coordinator = app.token_for(Role::Coordinator).await;
+    let feed: Value = app
+        .request_with(&coordinator, Method::GET, "/api/v1/changes?limit=1000")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entity = format!("XA-TRAM-CHIM/{period}");
+    let mine: Vec<(String, String)> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["unit"] == "XA-TRAM-CHIM" && e["period"] == period)
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["entity_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mine,
+        vec![
+            ("report.saved".to_owned(), entity.clone()),
+            (
+                "indicator_value.changed".to_owned(),
+                format!("{entity}/{}", ids[0])
+            ),
+            (
+                "indicator_value.changed".to_owned(),
+                format!("{entity}/{}", ids[1])
+            ),
+        ]
+    );
+}
+
+async fn stored_report(app: &crate::support::TestApp, period: &str) -> Value {
+    let path = format!("/api/v1/units/XA-TRAM-CHIM/reports/{period}");
+    let response = app.get_as(crate::support::Role::Coordinator, &path).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
