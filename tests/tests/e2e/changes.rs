@@ -488,6 +488,7 @@ async fn a_consumer_following_concurrent_writers_sees_every_change_once_in_commi
     assert_eq!(start["has_more"], false);
     let mark = start["next_cursor"].as_str().unwrap().to_owned();
 
+    let began = Instant::now();
     let done = Arc::new(AtomicBool::new(false));
     // The consumer follows the feed while the writers write, in pages of an odd size.
     let consumer = {
@@ -589,8 +590,10 @@ async fn a_consumer_following_concurrent_writers_sees_every_change_once_in_commi
     for writer in writers {
         ops.extend(writer.await.unwrap());
     }
+    let written = began.elapsed();
     done.store(true, Ordering::SeqCst);
     let seen = consumer.await.unwrap();
+    let followed = began.elapsed();
 
     // Exactly the committed changes: what a fresh reader finds afterwards, in the same order.
     let expected_count: usize = ops.iter().map(|o| o.events.len()).sum();
@@ -622,6 +625,16 @@ async fn a_consumer_following_concurrent_writers_sees_every_change_once_in_commi
     assert_eq!(cursors.len(), seen.len(), "duplicate cursors");
     assert!(expected_count >= 2000, "{expected_count} events");
     assert_eq!(seen.len(), expected_count, "gap or stray event");
+    eprintln!(
+        "change feed: {} writes by {} concurrent writers in {:.1} s ({:.0} writes/s), {} events \
+         followed in pages of 37, the follower done {:.2} s after the last write",
+        ops.len(),
+        REPORT_WRITERS + CATALOG_WRITERS,
+        written.as_secs_f64(),
+        ops.len() as f64 / written.as_secs_f64(),
+        seen.len(),
+        (followed - written).as_secs_f64()
+    );
 
     // Every operation's events are there, together (one transaction), and an operation
     // answered before another was sent comes first.
