@@ -11,6 +11,7 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod imports;
 pub mod me;
 pub mod metrics;
 pub mod oauth;

@@ -102,6 +102,7 @@ impl Modify for SecuritySchemes {
         (name = "projects", description = "Dự án: a plan's public-investment projects"),
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
         (name = "changes", description = "The change feed for integrators: every committed change, in commit order"),
+        (name = "imports", description = "Bulk uploads of report items (CSV, JSON, XLSX), templates, idempotency keys"),
         (name = "ops", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),

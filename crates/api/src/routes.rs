@@ -10,7 +10,7 @@ use utoipa_actix_web::{scope, AppExt};
 use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{audit, changes, clients, me, oauth, ops, reporting_rules, reports, units, users};
+use crate::{audit, changes, clients, imports, me, oauth, ops, reporting_rules, reports, units, users};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
@@ -76,7 +76,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(reports::accept)
             .service(reports::reopen)
             .service(reports::history)
-            .service(changes::list),
+            .service(changes::list)
+            .service(imports::create)
+            .service(imports::get_template)
+            .service(imports::get),
     );
 }
 

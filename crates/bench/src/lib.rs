@@ -14,6 +14,7 @@
 pub mod anchor;
 pub mod capture;
 pub mod report;
+pub mod report_data;
 pub mod scenarios;
 pub mod setup;
 pub mod target;

@@ -42,6 +42,8 @@ pub struct World {
     pub coordinator: Caller,
     /// The password of every bench user.
     pub password: String,
+    /// The catalog the communes report on.
+    pub reports: crate::report_data::ReportPlan,
 }
 
 /// A user of the data set.
@@ -124,7 +126,8 @@ pub async fn create(target: &Target, options: &Options) -> anyhow::Result<World>
         users.push(json!({
             "username": name,
             "display_name": format!("Cán bộ {name}"),
-            "roles": ["unit_reporter"],
+            // Reporter and approver: the report-submit scenario submits what it saved.
+            "roles": ["unit_reporter", "unit_approver"],
             "unit": unit,
             "password": password,
         }));
@@ -144,7 +147,12 @@ pub async fn create(target: &Target, options: &Options) -> anyhow::Result<World>
         .map(|(username, token)| Caller { username, token })
         .collect();
 
+    let reports = crate::report_data::create(&client, &base, &admin, &run_id, &communes)
+        .await
+        .context("creating the report catalog")?;
+
     Ok(World {
+        reports,
         base_url: base,
         client,
         run_id,
@@ -180,6 +188,29 @@ pub async fn login(
         .as_str()
         .map(str::to_owned)
         .context("token response without access_token")
+}
+
+/// POSTs a body that must be created (201) and returns the created resource.
+pub(crate) async fn post_created(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> anyhow::Result<Value> {
+    let response = send_retrying(|| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(token)
+            .json(body)
+    })
+    .await?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if status != StatusCode::CREATED {
+        bail!("POST {path} answered {status}: {text}");
+    }
+    Ok(serde_json::from_str(&text)?)
 }
 
 async fn post_json(

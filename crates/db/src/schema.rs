@@ -420,6 +420,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Bulk imports that ran, with their summary.
+    imports (id) {
+        id -> Text,
+        actor -> Text,
+        status -> Text,
+        mode -> Text,
+        format -> Text,
+        rows_total -> BigInt,
+        summary_json -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Idempotency keys of imports, per caller, with the response to replay.
+    import_keys (actor, idem_key) {
+        actor -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_json -> Text,
+        import_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(plan_legal_bases -> plans (plan_id));
 diesel::joinable!(plan_declared_totals -> plans (plan_id));
 diesel::joinable!(indicators -> plans (plan_id));
@@ -503,4 +531,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_reporting_rules,
     change_feed_counter,
     change_events,
+    imports,
+    import_keys,
 );

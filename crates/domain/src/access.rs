@@ -267,6 +267,9 @@ pub enum Permission {
     SubmitReports,
     /// Return, accept and reopen reports (the provincial coordinator).
     ReviewReports,
+    /// Upload bulk imports into reports' drafts: whoever may save reports, or a client with
+    /// `imports:write`; each row is still limited to the units the principal may access.
+    ImportReports,
 }
 
 impl Principal {
@@ -324,6 +327,9 @@ impl Principal {
                     || (self.has_scope(Scope::ReportsWrite) && self.unit.is_some())
             }
             Permission::ReviewReports => self.has_role(Role::Coordinator),
+            Permission::ImportReports => {
+                self.allows(Permission::SaveReports) || self.has_scope(Scope::ImportsWrite)
+            }
         }
     }
 

@@ -84,6 +84,12 @@ pub struct Settings {
     pub login_window_secs: u64,
     /// Milliseconds a failed login waits before it is answered.
     pub login_failure_delay_ms: u64,
+    /// Most data rows one import may hold (413 beyond it).
+    pub import_max_rows: u64,
+    /// Most bytes one import upload may have (413 beyond it).
+    pub import_max_bytes: u64,
+    /// Hours an import's idempotency key (and its response) is kept; at least 24.
+    pub import_key_retention_hours: u64,
 }
 
 #[derive(Serialize)]
@@ -110,6 +116,9 @@ struct Defaults {
     login_max_failures_per_address: u32,
     login_window_secs: u64,
     login_failure_delay_ms: u64,
+    import_max_rows: u64,
+    import_max_bytes: u64,
+    import_key_retention_hours: u64,
 }
 
 /// The embedded default database.
@@ -140,6 +149,9 @@ impl Default for Defaults {
             login_max_failures_per_address: 20,
             login_window_secs: 15 * 60,
             login_failure_delay_ms: 500,
+            import_max_rows: 1_000_000,
+            import_max_bytes: 512 * 1024 * 1024,
+            import_key_retention_hours: 24,
         }
     }
 }
@@ -198,6 +210,9 @@ impl Settings {
             login_max_failures_per_address: d.login_max_failures_per_address,
             login_window_secs: d.login_window_secs,
             login_failure_delay_ms: 0,
+            import_max_rows: d.import_max_rows,
+            import_max_bytes: d.import_max_bytes,
+            import_key_retention_hours: d.import_key_retention_hours,
         }
     }
 

@@ -201,6 +201,12 @@ fn serve(
     let spec = routes::openapi();
     let route_table = web::Data::new(RouteTable::from_spec(&spec));
     let body_limit = settings.body_limit_bytes;
+    let imports = web::Data::new(dtihub_api::imports::ImportSettings {
+        max_rows: settings.import_max_rows.max(1),
+        max_bytes: settings.import_max_bytes.max(1),
+        key_retention_hours: settings.import_key_retention_hours.max(24),
+        in_flight: dtihub_service::imports::InFlight::default(),
+    });
 
     let mut server = HttpServer::new(move || {
         // Swagger UI and the spec first: the `/api/v1` scope would otherwise take the spec's path.
@@ -211,6 +217,7 @@ fn serve(
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
             .app_data(registry.clone())
+            .app_data(imports.clone())
             .app_data(route_table.clone())
             .app_data(extract::json_config(body_limit))
             .app_data(extract::payload_config(body_limit))

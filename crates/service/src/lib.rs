@@ -9,6 +9,7 @@ pub mod changes;
 pub mod clients;
 pub mod demo;
 pub mod error;
+pub mod imports;
 pub mod jwt;
 pub mod reporting_rules;
 pub mod reports;

@@ -263,7 +263,7 @@ fn status_of(row: &ReportRow) -> Result<ReportStatus, ServiceError> {
         .map_err(|_| ServiceError::Internal(format!("reports row {} has a bad status", row.id)))
 }
 
-fn content_of(items: &ReportItems, row: Option<&ReportRow>) -> ReportContent {
+pub(crate) fn content_of(items: &ReportItems, row: Option<&ReportRow>) -> ReportContent {
     ReportContent {
         indicator_values: items
             .indicator_values
@@ -320,7 +320,7 @@ fn content_of(items: &ReportItems, row: Option<&ReportRow>) -> ReportContent {
     }
 }
 
-fn items_of(report_id: i64, c: &ReportContent) -> ReportItems {
+pub(crate) fn items_of(report_id: i64, c: &ReportContent) -> ReportItems {
     let pos = |i: usize| i32::try_from(i).unwrap_or(i32::MAX);
     let text = |t: &Option<String>| t.as_deref().map(nfc).filter(|t| !t.is_empty());
     ReportItems {
@@ -474,7 +474,12 @@ fn responsibilities(
 /// Whether an indicator is reported in a period: one evaluated in a given month ("Tháng
 /// 10/2025") only in the period holding that month; the others (end of year, each quarter,
 /// continuous, unstated) in every period of the plan's years, so that progress is followed.
-fn evaluated_in(period: Period, kind: Option<&str>, year: Option<i32>, month: Option<i32>) -> bool {
+pub(crate) fn evaluated_in(
+    period: Period,
+    kind: Option<&str>,
+    year: Option<i32>,
+    month: Option<i32>,
+) -> bool {
     match (kind, year, month.and_then(|m| u32::try_from(m).ok())) {
         (Some("month"), Some(y), Some(m)) => {
             period.year() == y && (period.first_month()..=period.last_month()).contains(&m)
@@ -698,7 +703,7 @@ fn template(
     })
 }
 
-fn load(
+pub(crate) fn load(
     conn: &mut DbConn,
     unit: &UnitCode,
     period: Period,
@@ -724,7 +729,7 @@ pub fn get(store: &Store, unit: &UnitCode, period: Period) -> Result<ReportView,
 
 /// The current time in whole seconds: what both backends store, so that a response built
 /// from the written row equals a later read of it.
-fn now() -> NaiveDateTime {
+pub(crate) fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();
     t.with_nanosecond(0).unwrap_or(t)
 }
@@ -740,7 +745,7 @@ fn findings_to_errors(findings: Vec<Finding>) -> Vec<FieldError> {
     findings.into_iter().map(FieldError::from).collect()
 }
 
-fn json_of<T: Serialize>(value: &T) -> Result<Value, ServiceError> {
+pub(crate) fn json_of<T: Serialize>(value: &T) -> Result<Value, ServiceError> {
     serde_json::to_value(value).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 

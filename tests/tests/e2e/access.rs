@@ -141,6 +141,19 @@ fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
                 _ => panic!("no expectation for {method} {path}"),
             }
         }
+        // Bulk imports: whoever may save reports (or holds imports:write) imports; rows are
+        // limited to the caller's units one by one, not here.
+        (_, p) if p.starts_with("/api/v1/imports") => {
+            let may_import = matches!(
+                who,
+                Who::User(Role::UnitReporter | Role::UnitApprover) | Who::CommuneClient
+            );
+            match (may_import, method, p) {
+                (false, _, _) => 403,
+                (true, "get", "/api/v1/imports/{id}") => 404,
+                (true, _, _) => 200,
+            }
+        }
         ("get", "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json") => 200,
         _ => panic!("no expectation for {method} {path}: add the operation to the access matrix"),
     }
@@ -187,6 +200,7 @@ fn body(method: &str, path: &str) -> Option<Value> {
         ("patch", "/api/v1/plans/{plan_id}/tasks/{id}") => Some(json!({"content": "Mới"})),
         ("patch", p) if p.starts_with("/api/v1/plans/{plan_id}/") => Some(json!({"name": "Mới"})),
         ("put", "/api/v1/units/{unit}/reports/{period}") => Some(json!({})),
+        ("post", "/api/v1/imports") => Some(json!([])),
         ("post", p) if p.ends_with("/return") || p.ends_with("/reopen") => {
             Some(json!({"reason": "Thiếu số liệu"}))
         }
@@ -328,6 +342,12 @@ fn concrete(
     }
     if path.starts_with("/api/v1/plans/{id}") {
         return path.replace("{id}", &catalog.plan.to_string());
+    }
+    if path.starts_with("/api/v1/imports/") {
+        return path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{kind}", "indicator_values")
+            .replace("{format}", "csv?period=2026-07");
     }
     path.replace("{code}", unit)
         .replace("{unit}", unit)

@@ -16,6 +16,7 @@ mod catalog_http;
 mod changes;
 mod docs;
 mod errors;
+mod imports;
 mod jwt;
 mod migrations;
 mod ops;

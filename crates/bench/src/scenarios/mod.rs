@@ -44,6 +44,8 @@ pub mod audit;
 pub mod me;
 pub mod mixed_today;
 pub mod read_units;
+pub mod report_save;
+pub mod report_submit;
 pub mod token;
 
 use std::collections::HashMap;
@@ -86,6 +88,8 @@ pub const REGISTRY: &[Scenario] = &[
     audit::SCENARIO,
     token::SCENARIO,
     mixed_today::SCENARIO,
+    report_save::SCENARIO,
+    report_submit::SCENARIO,
 ];
 
 /// The scenarios named on the command line (`all` for every one), in the order given.
@@ -163,6 +167,13 @@ impl Worker {
     /// The worker's own reporter (workers beyond the communes share them round-robin).
     pub fn reporter<'w>(&self, world: &'w World) -> &'w Caller {
         &world.reporters[self.id % world.reporters.len()]
+    }
+
+    /// The worker's own commune and its reporter's token (reporter `i` belongs to commune
+    /// `i`).
+    pub fn commune_and_token(&self, world: &World) -> (String, String) {
+        let i = self.id % world.reporters.len();
+        (world.communes[i].clone(), world.reporters[i].token.clone())
     }
 
     /// A random commune code.

@@ -248,8 +248,10 @@ pub struct UnitChangeset<'a> {
 }
 
 mod catalog;
+mod imports;
 pub use catalog::*;
 mod reports;
+pub use imports::*;
 pub use reports::*;
 mod changes;
 pub use changes::*;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod clients;
+pub mod imports;
 pub mod keys;
 pub mod migrations;
 pub mod reporting_rules;
