@@ -10,7 +10,9 @@ use utoipa_actix_web::{scope, AppExt};
 use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{audit, changes, clients, imports, me, oauth, ops, reporting_rules, reports, units, users};
+use crate::{
+    audit, changes, clients, imports, me, oauth, ops, reporting_rules, reports, units, users,
+};
 
 /// Path of the served spec.
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
