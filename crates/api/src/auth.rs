@@ -51,9 +51,29 @@ pub async fn authenticate(
                 return Ok(req.error_response(ApiError::internal("no application state")));
             };
             let auth = state.auth.clone();
-            let outcome = web::block(move || auth.authenticate(&token)).await;
+            let (store, limit) = (state.store.clone(), state.rate_limit);
+            let outcome = web::block(move || {
+                let principal = auth.authenticate(&token)?;
+                let over = limit
+                    .hit(
+                        &store,
+                        &principal.actor_id(),
+                        chrono::Utc::now().timestamp(),
+                    )
+                    .map_err(AuthFailure::Service)?;
+                Ok((principal, over))
+            })
+            .await;
             let failure = match outcome {
-                Ok(Ok(principal)) => {
+                Ok(Ok((_, Some(retry_after)))) => {
+                    let mut e = ApiError::new(
+                        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                    );
+                    e.retry_after = Some(u32::try_from(retry_after).unwrap_or(u32::MAX));
+                    Some(e)
+                }
+                Ok(Ok((principal, None))) => {
                     req.extensions_mut().insert(principal);
                     None
                 }

@@ -223,7 +223,9 @@ impl From<ServiceError> for ApiError {
                 e.retry_after = Some(u32::try_from(retry_after_secs).unwrap_or(u32::MAX));
                 e
             }
-            ServiceError::Unavailable(cause) => ApiError::unavailable(cause),
+            ServiceError::Unavailable(cause) | ServiceError::SerializationFailure(cause) => {
+                ApiError::unavailable(cause)
+            }
             ServiceError::Timeout(cause) => {
                 let mut e = ApiError::new(StatusCode::GATEWAY_TIMEOUT, "database_timeout");
                 e.retry_after = Some(RETRY_AFTER_SECS);

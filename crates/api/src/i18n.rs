@@ -184,6 +184,12 @@ fn problem_text(code: &str) -> (&'static str, &'static str, &'static str, &'stat
             "Too many requests",
             "Too many failed attempts; retry after the seconds given in the Retry-After header.",
         ),
+        "rate_limited" => (
+            "Vượt giới hạn số yêu cầu",
+            "Ứng dụng đã gửi quá nhiều yêu cầu trong khoảng thời gian cho phép; vui lòng thử lại sau số giây ghi trong tiêu đề Retry-After.",
+            "Rate limit exceeded",
+            "This client sent more requests than its limit allows in the current window; retry after the seconds given in the Retry-After header.",
+        ),
         "service_unavailable" => (
             "Dịch vụ tạm thời không sẵn sàng",
             "Cơ sở dữ liệu tạm thời không phản hồi; vui lòng thử lại sau.",

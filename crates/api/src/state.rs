@@ -13,4 +13,6 @@ pub struct AppState {
     pub auth: Auth,
     /// How long `/readyz` waits for a connection.
     pub ready_timeout: Duration,
+    /// The per-client request limit (off unless configured).
+    pub rate_limit: dtihub_service::rate_limit::RateLimit,
 }

@@ -13,6 +13,7 @@
 
 pub mod anchor;
 pub mod capture;
+pub mod dataset;
 pub mod report;
 pub mod report_data;
 pub mod scenarios;
@@ -87,6 +88,18 @@ pub struct Options {
     /// Skip the pgbench anchors.
     #[arg(long)]
     pub no_anchors: bool,
+
+    /// A synthetic data set written straight into the in-process server's database before
+    /// the scenarios run (see BENCHMARKS.md): `province` (120 units × 60 indicators × 24
+    /// months, either backend) or `national` (4,000 units × 60 indicators × 60 months, about
+    /// 13 million indicator values; PostgreSQL).
+    #[arg(long, value_enum, default_value = "none")]
+    pub dataset: dataset::Dataset,
+
+    /// Only fill this database (a postgres:// URL or a SQLite path) with `--dataset`, after
+    /// applying the migrations, print the figures and exit: no server, no scenarios.
+    #[arg(long)]
+    pub fill: Option<String>,
 }
 
 /// Parses `20s`, `1500ms`, `2m` or a bare number of seconds.
@@ -108,6 +121,30 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
 }
 
+/// `--fill`: applies the migrations to a database and writes the `--dataset` into it.
+pub fn fill(
+    url: &str,
+    which: dataset::Dataset,
+    json_out: Option<&std::path::Path>,
+) -> anyhow::Result<dataset::Summary> {
+    let pool = dtihub_db::conn::build_pool(url, &dtihub_db::PoolOptions::default())
+        .context("connecting")?;
+    let mut conn = pool.get().context("connecting")?;
+    let applied = dtihub_db::repo::migrations::run_pending(&mut conn)
+        .map_err(|e| anyhow::anyhow!("migrations: {e}"))?;
+    drop(conn);
+    if !applied.is_empty() {
+        eprintln!("migrations applied: {}", applied.len());
+    }
+    let summary = dataset::generate(url, which)?;
+    println!("{}", summary.line());
+    if let Some(path) = json_out {
+        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(summary)
+}
+
 /// Runs the whole benchmark: target, data set, every scenario, anchors, report.
 pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
     let selected = scenarios::resolve(&options.scenarios)?;
@@ -125,6 +162,18 @@ pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
     let world = setup::create(&target, options)
         .await
         .context("creating the data set through the API")?;
+    let mut world = world;
+    if options.dataset != dataset::Dataset::None {
+        let url = target
+            .database_url()
+            .context("--dataset writes into the in-process server's database: use --database")?;
+        let which = options.dataset;
+        let summary = tokio::task::spawn_blocking(move || dataset::generate(&url, which))
+            .await
+            .context("the generator panicked")??;
+        eprintln!("{}", summary.line());
+        world.dataset = Some(summary);
+    }
     let world = Arc::new(world);
     eprintln!(
         "data set: {} communes, {} users, run id {}",

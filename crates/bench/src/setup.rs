@@ -44,6 +44,9 @@ pub struct World {
     pub password: String,
     /// The catalog the communes report on.
     pub reports: crate::report_data::ReportPlan,
+    /// The synthetic data set written into the database (`--dataset`), if any: the
+    /// aggregate scenarios read its plan and periods.
+    pub dataset: Option<crate::dataset::Summary>,
 }
 
 /// A user of the data set.
@@ -161,6 +164,7 @@ pub async fn create(target: &Target, options: &Options) -> anyhow::Result<World>
         reporters,
         coordinator,
         password,
+        dataset: None,
     })
 }
 

@@ -173,6 +173,19 @@ impl Target {
         }
     }
 
+    /// The database URL of the in-process server (a PostgreSQL URL or a SQLite path).
+    pub fn database_url(&self) -> Option<String> {
+        match &self.kind {
+            TargetKind::InProcess {
+                db: ScratchDb::Postgres { url, .. },
+            } => Some(url.clone()),
+            TargetKind::InProcess {
+                db: ScratchDb::Sqlite { _dir },
+            } => Some(_dir.path().join("bench.sqlite3").display().to_string()),
+            TargetKind::Remote { .. } => None,
+        }
+    }
+
     /// The throwaway PostgreSQL database the server runs on, when it is one.
     pub fn postgres_url(&self) -> Option<&str> {
         match &self.kind {

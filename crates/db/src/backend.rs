@@ -53,11 +53,16 @@ impl Backend {
     }
 
     /// Session settings run on every new PostgreSQL connection.
+    ///
+    /// A zero timeout sets nothing, so that the database's or role's own `statement_timeout`
+    /// (set by the operator with `ALTER DATABASE … SET`) applies.
     pub fn postgres_session_settings(statement_timeout_ms: u128) -> String {
-        format!(
-            "SET statement_timeout = {statement_timeout_ms}; SET TIME ZONE 'UTC'; \
-             SET application_name = 'dtihub';"
-        )
+        let timeout = if statement_timeout_ms == 0 {
+            String::new()
+        } else {
+            format!("SET statement_timeout = {statement_timeout_ms}; ")
+        };
+        format!("{timeout}SET TIME ZONE 'UTC'; SET application_name = 'dtihub';")
     }
 }
 

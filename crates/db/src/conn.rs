@@ -46,7 +46,8 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
     /// SQLite `busy_timeout`: how long a writer waits for the lock.
     pub sqlite_busy_timeout: Duration,
-    /// PostgreSQL `statement_timeout` applied to every connection (0 disables).
+    /// PostgreSQL `statement_timeout` applied to every connection; 0 leaves the server's own
+    /// setting (`ALTER DATABASE/ROLE … SET statement_timeout`, none by default) in force.
     pub statement_timeout: Duration,
 }
 

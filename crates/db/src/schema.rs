@@ -478,6 +478,15 @@ diesel::table! {
 diesel::joinable!(plan_reporting_rules -> plans (plan_id));
 
 diesel::table! {
+    /// Per-client request counters of the API rate limit, one row per subject and window.
+    rate_limits (subject, window_start) {
+        subject -> Text,
+        window_start -> BigInt,
+        hits -> BigInt,
+    }
+}
+
+diesel::table! {
     /// The one row numbering the change feed (its lock orders writers by commit).
     change_feed_counter (id) {
         id -> Integer,
@@ -533,4 +542,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_events,
     imports,
     import_keys,
+    rate_limits,
 );

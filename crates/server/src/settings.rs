@@ -32,9 +32,11 @@ pub struct Settings {
     pub log_level: String,
     /// Most database connections.
     pub pool_max_size: u32,
-    /// Seconds a request waits for a database connection before answering 503.
+    /// Seconds a request waits for a database connection before answering 503. r2d2 retries a
+    /// failed connection after at most half of this, so it also bounds how long the pool takes
+    /// to notice that a restarted database accepts connections again.
     pub pool_timeout_secs: u64,
-    /// PostgreSQL `statement_timeout` in milliseconds (0 disables).
+    /// PostgreSQL `statement_timeout` in milliseconds (0 leaves the database's own setting).
     pub statement_timeout_ms: u64,
     /// SQLite `busy_timeout` in milliseconds.
     pub sqlite_busy_timeout_ms: u64,
@@ -90,6 +92,11 @@ pub struct Settings {
     pub import_max_bytes: u64,
     /// Hours an import's idempotency key (and its response) is kept; at least 24.
     pub import_key_retention_hours: u64,
+    /// Requests one authenticated user or client may make per rate-limit window (0: no
+    /// limit, the default); beyond it, 429 with `Retry-After`.
+    pub rate_limit_requests: u32,
+    /// The rate-limit window, in seconds.
+    pub rate_limit_window_secs: u64,
 }
 
 #[derive(Serialize)]
@@ -119,6 +126,8 @@ struct Defaults {
     import_max_rows: u64,
     import_max_bytes: u64,
     import_key_retention_hours: u64,
+    rate_limit_requests: u32,
+    rate_limit_window_secs: u64,
 }
 
 /// The embedded default database.
@@ -132,7 +141,7 @@ impl Default for Defaults {
             log_format: LogFormat::Human,
             log_level: "info",
             pool_max_size: 16,
-            pool_timeout_secs: 5,
+            pool_timeout_secs: 3,
             statement_timeout_ms: 30_000,
             sqlite_busy_timeout_ms: 5_000,
             body_limit_bytes: 2 * 1024 * 1024,
@@ -152,6 +161,8 @@ impl Default for Defaults {
             import_max_rows: 1_000_000,
             import_max_bytes: 512 * 1024 * 1024,
             import_key_retention_hours: 24,
+            rate_limit_requests: 0,
+            rate_limit_window_secs: 60,
         }
     }
 }
@@ -213,6 +224,16 @@ impl Settings {
             import_max_rows: d.import_max_rows,
             import_max_bytes: d.import_max_bytes,
             import_key_retention_hours: d.import_key_retention_hours,
+            rate_limit_requests: d.rate_limit_requests,
+            rate_limit_window_secs: d.rate_limit_window_secs,
+        }
+    }
+
+    /// The per-client request limit.
+    pub fn rate_limit(&self) -> dtihub_service::rate_limit::RateLimit {
+        dtihub_service::rate_limit::RateLimit {
+            requests: self.rate_limit_requests,
+            window: Duration::from_secs(self.rate_limit_window_secs.max(1)),
         }
     }
 

@@ -197,6 +197,7 @@ fn serve(
         store,
         auth,
         ready_timeout: Duration::from_secs(1),
+        rate_limit: settings.rate_limit(),
     });
     let spec = routes::openapi();
     let route_table = web::Data::new(RouteTable::from_spec(&spec));

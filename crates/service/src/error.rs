@@ -42,6 +42,11 @@ pub enum ServiceError {
     /// The database or the pool cannot serve now; the client should retry later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The transaction lost a serialization race or a deadlock and was rolled back whole;
+    /// [`crate::Store::transaction`] runs it again, and only when retries run out does the
+    /// client see it (as unavailable, with `Retry-After`).
+    #[error("serialization failure: {0}")]
+    SerializationFailure(String),
     /// The database gave up on a statement that ran too long.
     #[error("database timeout: {0}")]
     Timeout(String),
@@ -81,9 +86,15 @@ fn classify_diesel(e: DieselError) -> ServiceError {
                 DatabaseErrorKind::ForeignKeyViolation => ServiceError::Conflict {
                     code: "referenced_entity_missing",
                 },
-                DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::SerializationFailure => {
+                DatabaseErrorKind::SerializationFailure => {
+                    ServiceError::SerializationFailure(e.to_string())
+                }
+                _ if message.contains("deadlock detected")
+                    || message.contains("could not serialize access") =>
+                {
+                    ServiceError::SerializationFailure(e.to_string())
+                }
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                     ServiceError::Unavailable(e.to_string())
                 }
                 _ if message.contains("statement timeout")
@@ -120,6 +131,16 @@ fn is_connection_message(message: &str) -> bool {
         "database is busy",
         "ssl connection has been closed",
         "broken pipe",
+        "could not receive data",
+        "could not send data",
+        "connection reset",
+        "connection timed out",
+        "eof detected",
+        "unexpected eof",
+        "lost synchronization with server",
+        "cannot execute new commands",
+        "connection is closed",
+        "connection pointer is null",
     ]
     .iter()
     .any(|needle| message.contains(needle))
@@ -128,5 +149,58 @@ fn is_connection_message(message: &str) -> bool {
 impl From<dtihub_db::PoolError> for ServiceError {
     fn from(e: dtihub_db::PoolError) -> Self {
         ServiceError::Unavailable(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> ServiceError {
+        ServiceError::from(DieselError::DatabaseError(
+            kind,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    #[test]
+    fn postgres_failures_sort_into_retryable_classes() {
+        use DatabaseErrorKind::{SerializationFailure, Unknown};
+        let unavailable = [
+            // 57P01 admin_shutdown, as pg_terminate_backend and a fast stop send it.
+            "terminating connection due to administrator command",
+            // 08006 connection_failure, as libpq reports a dropped socket.
+            "server closed the connection unexpectedly\n\tThis probably means the server \
+             terminated abnormally",
+            "could not receive data from server: Connection reset by peer",
+            "no connection to the server",
+            // 57P03 cannot_connect_now.
+            "the database system is shutting down",
+        ];
+        for message in unavailable {
+            assert!(
+                matches!(db_error(Unknown, message), ServiceError::Unavailable(_)),
+                "{message}"
+            );
+        }
+        // 57014 query_canceled.
+        assert!(matches!(
+            db_error(Unknown, "canceling statement due to statement timeout"),
+            ServiceError::Timeout(_)
+        ));
+        // 40001 and 40P01: rolled back whole, so the store runs them again.
+        assert!(matches!(
+            db_error(SerializationFailure, "could not serialize access"),
+            ServiceError::SerializationFailure(_)
+        ));
+        assert!(matches!(
+            db_error(Unknown, "deadlock detected"),
+            ServiceError::SerializationFailure(_)
+        ));
+        // Anything else is a bug, not an outage.
+        assert!(matches!(
+            db_error(Unknown, "column \"x\" does not exist"),
+            ServiceError::Internal(_)
+        ));
     }
 }

@@ -754,7 +754,8 @@ struct Evaluator<'a> {
     id_scheme: IdScheme,
     today: NaiveDate,
     calendar: dtihub_domain::calendar::Calendar,
-    schedule: ReportingSchedule,
+    /// The schedule governing each year's reports (the plan's reporting rules).
+    schedules: HashMap<i32, ReportingSchedule>,
     units: HashMap<String, String>,
     years: HashMap<i32, YearCatalog>,
     reports_by_period: HashMap<Period, HashMap<String, ReportRow>>,
@@ -915,6 +916,21 @@ impl Evaluator<'_> {
                 Some(kind) => Some((code, kind.clone())),
             },
         });
+        if let Some(year) = raw
+            .get(Col::Period)
+            .and_then(|p| Period::parse_field(p).ok())
+            .map(Period::year)
+        {
+            if let std::collections::hash_map::Entry::Vacant(e) = self.schedules.entry(year) {
+                let first = Period::parse_field(&format!("{year}-01"))
+                    .map_err(|e| ServiceError::Internal(format!("period of {year}: {e:?}")))?;
+                e.insert(
+                    crate::reporting_rules::governing(conn, first)?
+                        .rules
+                        .schedule,
+                );
+            }
+        }
         let period = raw
             .get(Col::Period)
             .and_then(|p| match Period::parse_field(p) {
@@ -923,10 +939,11 @@ impl Evaluator<'_> {
                     None
                 }
                 Ok(p) => {
-                    if self.schedule.phase(p, self.today, &self.calendar) == PeriodPhase::Upcoming {
+                    let schedule = self.schedules.get(&p.year()).copied().unwrap_or_default();
+                    if schedule.phase(p, self.today, &self.calendar) == PeriodPhase::Upcoming {
                         errs.push(
                             row_error(raw, Col::Period, "period_not_open")
-                                .with("first", self.schedule.window(p).first),
+                                .with("first", schedule.window(p).first),
                         );
                         None
                     } else {
@@ -1181,7 +1198,7 @@ fn evaluate(
         today: vietnam_date(Utc::now()),
         calendar: dtihub_domain::calendar::Calendar::vietnam()
             .map_err(|e| ServiceError::Internal(format!("{e:?}")))?,
-        schedule: ReportingSchedule::default(),
+        schedules: HashMap::new(),
         units: repo::imports::unit_kinds(conn)?.into_iter().collect(),
         years: HashMap::new(),
         reports_by_period: HashMap::new(),

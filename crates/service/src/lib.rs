@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod imports;
 pub mod jwt;
+pub mod rate_limit;
 pub mod reporting_rules;
 pub mod reports;
 pub mod secrets;

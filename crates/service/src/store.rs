@@ -7,6 +7,10 @@ use dtihub_db::{Backend, DbConn, Pool, PooledConn};
 
 use crate::error::ServiceError;
 
+/// How many times [`Store::transaction`] runs a use case that keeps losing serialization
+/// races before giving up.
+pub const SERIALIZATION_ATTEMPTS: u32 = 5;
+
 /// Who performs a mutation, for the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -96,20 +100,39 @@ impl Store {
     /// change-feed events its audited mutations produce. On SQLite the
     /// transaction takes the write lock at once, so that concurrent read-then-write use cases
     /// queue instead of failing (see [`dtihub_db::backend::write_transaction`]).
-    pub fn transaction<T, F>(&self, f: F) -> Result<T, ServiceError>
+    ///
+    /// A transaction that loses a serialization race or a deadlock was rolled back whole, so
+    /// it is safe to run again: it is, up to [`SERIALIZATION_ATTEMPTS`] times, after a short
+    /// pause that grows with each attempt. Connection losses are not retried: a commit whose
+    /// answer was lost may have happened.
+    pub fn transaction<T, F>(&self, mut f: F) -> Result<T, ServiceError>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, ServiceError>,
+        F: FnMut(&mut DbConn) -> Result<T, ServiceError>,
     {
-        let mut pooled = self.conn()?;
-        let conn: &mut DbConn = &mut pooled;
-        dtihub_db::backend::write_transaction(conn, |conn| {
-            // The change-feed events of this transaction are numbered and written last, so
-            // the feed's counter is locked only from here to commit.
-            let changes = crate::changes::Collector::start();
-            let value = f(conn)?;
-            changes.flush(conn)?;
-            Ok(value)
-        })
+        let mut attempt = 1;
+        loop {
+            let mut pooled = self.conn()?;
+            let conn: &mut DbConn = &mut pooled;
+            let outcome = dtihub_db::backend::write_transaction(conn, |conn| {
+                // The change-feed events of this transaction are numbered and written last,
+                // so the feed's counter is locked only from here to commit.
+                let changes = crate::changes::Collector::start();
+                let value = f(conn)?;
+                changes.flush(conn)?;
+                Ok(value)
+            });
+            match outcome {
+                Err(ServiceError::SerializationFailure(cause))
+                    if attempt < SERIALIZATION_ATTEMPTS =>
+                {
+                    tracing::debug!(attempt, %cause, "transaction retried");
+                    drop(pooled);
+                    std::thread::sleep(Duration::from_millis(5 << attempt));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Runs `f` on a connection for reads.

@@ -171,7 +171,7 @@ pub fn create(
             }
         }
         errors.finish()?;
-        let (Some(username), Some(display_name)) = (username, display_name) else {
+        let (Some(username), Some(display_name)) = (username.clone(), display_name.clone()) else {
             return Err(ServiceError::Internal("validated user without name".into()));
         };
         let now = Utc::now().naive_utc();

@@ -45,23 +45,26 @@ impl TestDb {
     /// Creates the database for the backend this run targets.
     pub fn create() -> Self {
         match postgres_admin_url() {
-            Some(admin_url) => {
-                let name = format!("dtihub_t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
-                conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create test database");
-                let url = replace_db_name(&admin_url, &name);
-                TestDb::Postgres {
-                    admin_url,
-                    name,
-                    url,
-                }
-            }
+            Some(admin_url) => Self::create_on(admin_url),
             None => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = dir.path().join("dtihub.sqlite3").display().to_string();
                 TestDb::Sqlite { dir, url }
             }
+        }
+    }
+
+    /// Creates a fresh database on a given PostgreSQL server (its maintenance database URL).
+    pub fn create_on(admin_url: String) -> Self {
+        let name = format!("dtihub_t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let url = replace_db_name(&admin_url, &name);
+        TestDb::Postgres {
+            admin_url,
+            name,
+            url,
         }
     }
 
@@ -202,8 +205,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application after letting the test adjust its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(TestDb::create(), adjust).await
+}
+
+/// Starts the application on a given database after letting the test adjust its settings.
+pub async fn spawn_app_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logging();
-    let db = TestDb::create();
     let mut settings = Settings::for_tests(db.url());
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("build app");

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod imports;
 pub mod keys;
 pub mod migrations;
+pub mod rate_limits;
 pub mod reporting_rules;
 pub mod reports;
 pub mod throttle;

@@ -112,6 +112,15 @@ fn merge(target: &mut Value, patch: &Value, root: bool) {
 /// Reads an input from JSON, naming the offending field by JSON pointer when it has the wrong
 /// type or is unknown.
 pub fn input_from_json<T: DeserializeOwned + Serialize>(value: Value) -> Result<T, ServiceError> {
+    // NUL and the other control characters (tabs and line breaks aside) have no place in
+    // the documents' text, and PostgreSQL cannot store NUL at all: refuse them up front,
+    // naming where, instead of failing in the database.
+    if let Some(pointer) = control_character(&value, String::new()) {
+        return Err(ServiceError::Validation(vec![FieldError::new(
+            pointer,
+            "invalid_characters",
+        )]));
+    }
     let input: T = serde_path_to_error::deserialize::<_, T>(value.clone()).map_err(|e| {
         let pointer = json_pointer(&e.path().to_string());
         let inner = e.into_inner().to_string();
@@ -134,6 +143,36 @@ pub fn input_from_json<T: DeserializeOwned + Serialize>(value: Value) -> Result<
             "invalid_type",
         )])),
         None => Ok(input),
+    }
+}
+
+/// The JSON pointer of the first string (or key) holding a control character other than a
+/// tab or a line break.
+fn control_character(value: &Value, pointer: String) -> Option<String> {
+    let bad = |t: &str| {
+        t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    };
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::String(t) if bad(t) => Some(if pointer.is_empty() {
+            "/".into()
+        } else {
+            pointer
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_character(v, format!("{pointer}/{i}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = format!("{pointer}/{}", escape(k));
+            if bad(k) {
+                Some(here)
+            } else {
+                control_character(v, here)
+            }
+        }),
+        _ => None,
     }
 }
 
