@@ -2,8 +2,8 @@
 //! the token exchange, the derived idempotency key, retries that honour `Retry-After`, the
 //! streamed body, jobs answered with 202, the error table and the exit code.
 //!
-//! A scripted server lets the test decide when the server is busy; the same uploader is run
-//! against the real import endpoint in `imports` tests once that endpoint exists.
+//! A scripted server lets the test decide when the server is busy; the last test runs the
+//! uploader against the real import endpoint.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -399,17 +399,9 @@ async fn refusals_are_errors_not_retries() {
 
 /// The real import endpoint, through the uploader: atomic rejection writes nothing, partial
 /// writes the good rows, a rerun is a replay, and the import's writes reach the change feed
-/// as a save's would. Runs once the import endpoint is served.
+/// as a save's would.
 #[tokio::test]
 async fn the_uploader_against_the_real_import_endpoint() {
-    if !dtihub_api::routes::openapi()
-        .paths
-        .paths
-        .contains_key("/api/v1/imports")
-    {
-        eprintln!("POST /api/v1/imports is not served yet: nothing to upload to");
-        return;
-    }
     use crate::support::{spawn_app, Role, Who};
     use reqwest::Method;
     let app = spawn_app().await;
