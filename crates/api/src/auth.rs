@@ -182,6 +182,12 @@ requirement!(
 );
 requirement!(ManageUnits, ManageUnits, "`admin` role or scope.");
 requirement!(
+    ReadAggregates,
+    ReadAggregates,
+    "`admin`, `coordinator` or `viewer` role, or an `aggregates:read` or `admin` scope."
+);
+requirement!(ReviewReports, ReviewReports, "`coordinator` role.");
+requirement!(
     ManageCatalog,
     ManageCatalog,
     "`coordinator` or `admin` role, or `admin` scope."

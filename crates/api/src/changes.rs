@@ -46,7 +46,9 @@ pub struct ChangeEvent {
     /// `report.accepted`, `report.reopened`, `report.loaded`, `indicator_value.changed`,
     /// `plan.created|updated`, `plan_reporting_rules.updated|reset`,
     /// `indicator|task|project|budget_line.created|updated|deleted`,
-    /// `unit.created|updated|retired`. New kinds may appear: ignore the ones you do not know.
+    /// `unit.created|updated|retired`, `dti_framework.created|replaced`,
+    /// `dti_assessment.self_assessed|verified`, `indicator_assessment.recorded`. New kinds may
+    /// appear: ignore the ones you do not know.
     #[schema(example = "report.submitted")]
     #[serde(rename = "type")]
     pub event_type: String,

@@ -200,6 +200,10 @@ impl From<ServiceError> for ApiError {
                     "already_exists" => "already_exists",
                     "referenced_entity_missing" => "referenced_entity_missing",
                     "referenced_by_reports" => "referenced_by_reports",
+                    "dti_framework_in_use" => "dti_framework_in_use",
+                    "dti_framework_missing" => "dti_framework_missing",
+                    "dti_already_verified" => "dti_already_verified",
+                    "dti_not_self_assessed" => "dti_not_self_assessed",
                     _ => "conflict",
                 };
                 ApiError::new(StatusCode::CONFLICT, code)

@@ -1,14 +1,17 @@
 //! DTI Hub HTTP layer: thin actix handlers, wire types, problem+json errors and the OpenAPI
 //! contract.
 
+pub mod aggregates;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
 pub mod clients;
 pub mod conditional;
+pub mod dti;
 pub mod edge;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod i18n;
 pub mod imports;

@@ -103,6 +103,8 @@ impl Modify for SecuritySchemes {
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
         (name = "changes", description = "The change feed for integrators: every committed change, in commit order"),
         (name = "imports", description = "Bulk uploads of report items (CSV, JSON, XLSX), templates, idempotency keys"),
+        (name = "aggregates", description = "Tổng hợp: compliance, roll-ups, evaluation against targets, tasks, finance, exports"),
+        (name = "dti", description = "Chỉ số chuyển đổi số (DTI): frameworks, self-assessments, verification, scores and ranks"),
         (name = "ops", description = "Health, readiness and metrics"),
     ),
     modifiers(&SecuritySchemes),

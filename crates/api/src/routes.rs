@@ -11,7 +11,8 @@ use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::{
-    audit, changes, clients, imports, me, oauth, ops, reporting_rules, reports, units, users,
+    aggregates, audit, changes, clients, dti, exports, imports, me, oauth, ops, reporting_rules,
+    reports, units, users,
 };
 
 /// Path of the served spec.
@@ -81,7 +82,21 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(changes::list)
             .service(imports::create)
             .service(imports::get_template)
-            .service(imports::get),
+            .service(imports::get)
+            .service(aggregates::compliance)
+            .service(aggregates::indicator_roll_up)
+            .service(aggregates::evaluation)
+            .service(aggregates::put_assessment)
+            .service(aggregates::tasks)
+            .service(aggregates::finance)
+            .service(exports::export)
+            .service(dti::get_framework)
+            .service(dti::put_framework)
+            .service(dti::get_self_assessment)
+            .service(dti::save_self_assessment)
+            .service(dti::verify)
+            .service(dti::scores)
+            .service(dti::explain),
     );
 }
 

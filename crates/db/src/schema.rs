@@ -436,6 +436,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// DTI frameworks, one per year and kind of unit, stored whole as JSON.
+    dti_frameworks (id) {
+        id -> BigInt,
+        year -> Integer,
+        unit_kind -> Text,
+        version -> BigInt,
+        title -> Text,
+        max_points -> Double,
+        definition_json -> Text,
+        updated_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A unit's DTI self-assessment of a year and the coordinator's verification of it.
+    dti_assessments (id) {
+        id -> BigInt,
+        unit_code -> Text,
+        year -> Integer,
+        unit_kind -> Text,
+        framework_id -> BigInt,
+        status -> Text,
+        version -> BigInt,
+        answers_json -> Text,
+        verification_json -> Nullable<Text>,
+        self_assessed_by -> Text,
+        self_assessed_at -> Timestamp,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Idempotency keys of imports, per caller, with the response to replay.
     import_keys (actor, idem_key) {
         actor -> Text,
@@ -445,6 +482,20 @@ diesel::table! {
         response_json -> Text,
         import_id -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Points of each answered criterion of an assessment (self-assessed and verified).
+    dti_criterion_scores (assessment_id, criterion_code) {
+        assessment_id -> BigInt,
+        criterion_code -> Text,
+        unit_code -> Text,
+        year -> Integer,
+        unit_kind -> Text,
+        pillar_code -> Text,
+        self_points -> Double,
+        verified_points -> Nullable<Double>,
     }
 }
 
@@ -462,6 +513,8 @@ diesel::joinable!(report_task_progress -> reports (report_id));
 diesel::joinable!(report_project_progress -> reports (report_id));
 diesel::joinable!(report_budget_execution -> reports (report_id));
 diesel::joinable!(report_versions -> reports (report_id));
+diesel::joinable!(dti_assessments -> dti_frameworks (framework_id));
+diesel::joinable!(dti_criterion_scores -> dti_assessments (assessment_id));
 
 diesel::table! {
     /// A plan's own reporting schedule and outlier factor.
@@ -543,4 +596,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     imports,
     import_keys,
     rate_limits,
+    indicator_assessments,
+    provincial_budgets,
+    dti_frameworks,
+    dti_assessments,
+    dti_criterion_scores,
 );
+
+diesel::table! {
+    /// The coordinator's official assessment of an indicator for a year.
+    indicator_assessments (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        indicator_id -> BigInt,
+        year -> Integer,
+        assessment -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The province's total budget per year (denominator of the DX spending share).
+    provincial_budgets (year) {
+        year -> Integer,
+        amount_vnd -> BigInt,
+        source_text -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(indicator_assessments -> indicators (indicator_id));

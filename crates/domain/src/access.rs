@@ -270,6 +270,10 @@ pub enum Permission {
     /// Upload bulk imports into reports' drafts: whoever may save reports, or a client with
     /// `imports:write`; each row is still limited to the units the principal may access.
     ImportReports,
+    /// Read province-wide aggregates and exports: province-wide users (admin, coordinator,
+    /// viewer) and clients with `aggregates:read` or `admin`. Unit-scoped users are refused:
+    /// aggregates compare every unit, which a unit's own users may not see.
+    ReadAggregates,
 }
 
 impl Principal {
@@ -329,6 +333,11 @@ impl Principal {
             Permission::ReviewReports => self.has_role(Role::Coordinator),
             Permission::ImportReports => {
                 self.allows(Permission::SaveReports) || self.has_scope(Scope::ImportsWrite)
+            }
+            Permission::ReadAggregates => {
+                (self.is_user() && self.roles.iter().any(|r| !r.is_unit_scoped()))
+                    || self.has_scope(Scope::AggregatesRead)
+                    || admin
             }
         }
     }

@@ -3,7 +3,9 @@
 pub mod access;
 pub mod calendar;
 pub mod catalog;
+pub mod dti;
 pub mod error;
+pub mod evaluation;
 pub mod period;
 pub mod report;
 pub mod schedule;

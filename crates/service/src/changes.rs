@@ -203,6 +203,7 @@ fn event_type(action: &str) -> String {
         "reopen" => "reopened",
         "create" => "created",
         "update" | "put" => "updated",
+        "replace" => "replaced",
         "delete" => "deleted",
         "retire" => "retired",
         "load" => "loaded",
@@ -245,11 +246,14 @@ pub(crate) fn from_audit(
     if PRIVATE_ENTITIES.contains(&entity) || action.starts_with("auth.") {
         return Ok(());
     }
-    // A bulk import saves the units' drafts: to a consumer it is a save like any other.
-    let event_type = if action == "report.import" {
-        "report.saved".to_owned()
-    } else {
-        event_type(action)
+    // A bulk import saves the units' drafts: to a consumer it is a save like any other. DTI
+    // and assessment actions are named after their entity, as every other event is.
+    let event_type = match action {
+        "report.import" => "report.saved".to_owned(),
+        "dti.self_assess" => "dti_assessment.self_assessed".to_owned(),
+        "dti.verify" => "dti_assessment.verified".to_owned(),
+        "indicator.assess" => "indicator_assessment.recorded".to_owned(),
+        _ => event_type(action),
     };
     let mut change = NewChange {
         event_type,
@@ -293,6 +297,32 @@ pub(crate) fn from_audit(
                 change.version = repo::reporting_rules::find(conn, id)?.map(|r| r.version);
             }
             change.link = Some(format!("/api/v1/plans/{entity_id}/reporting-rules"));
+        }
+        "dti_framework" => {
+            change.link = Some(format!("/api/v1/dti/frameworks/{entity_id}"));
+        }
+        "dti_assessment" => {
+            let Some((unit, year)) = entity_id.split_once('/') else {
+                return Err(ServiceError::Internal(format!(
+                    "DTI assessment audited with id {entity_id}"
+                )));
+            };
+            change.link = Some(format!("/api/v1/units/{unit}/dti/{year}/self-assessment"));
+            change.unit = Some(unit.to_owned());
+            change.audience_unit = Some(unit.to_owned());
+            change.period = Some(year.to_owned());
+        }
+        "indicator_assessment" => {
+            let indicator = entity_id
+                .split_once('/')
+                .and_then(|(id, _)| id.parse::<i64>().ok());
+            if let Some(id) = indicator {
+                if let Some((plan, _)) = repo::changes::catalog_item_ref(conn, "indicator", id)? {
+                    change.link = Some(format!("/api/v1/plans/{plan}/indicators/{id}"));
+                }
+            }
+            change.period = entity_id.split_once('/').map(|(_, year)| year.to_owned());
+            change.data = after.cloned();
         }
         "unit" => {
             change.version = repo::units::find_by_code(conn, entity_id)?.map(|u| u.version);

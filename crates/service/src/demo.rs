@@ -2,6 +2,7 @@
 //! `demo/catalog/README.md` for the plan catalog's files).
 
 mod catalog;
+mod dti;
 
 use dtihub_db::repo;
 use dtihub_db::DbConn;
@@ -12,6 +13,7 @@ use crate::store::{Actor, Store};
 use crate::units;
 
 pub use catalog::{seed_catalog_in, CatalogCounts};
+pub use dti::{seed_dti_in, DEMO_ASSESSMENTS};
 
 /// What [`seed_demo`] loaded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,12 +24,14 @@ pub struct DemoCounts {
     pub catalog: CatalogCounts,
     /// Reports loaded (0 when they already existed).
     pub reports: usize,
+    /// DTI self-assessments loaded with their frameworks (0 when frameworks existed).
+    pub dti: usize,
 }
 
 impl DemoCounts {
     /// Everything inserted.
     pub fn total(&self) -> usize {
-        self.units + self.catalog.total() + self.reports
+        self.units + self.catalog.total() + self.reports + self.dti
     }
 }
 
@@ -41,10 +45,13 @@ pub fn seed_demo(store: &Store) -> Result<DemoCounts, ServiceError> {
         crate::reporting_rules::seed_from_due_dates_in(conn, &actor)?;
         let reports = usize::from(seed_province_2023_in(conn, &actor)?)
             + seed_monthly_reports_in(conn, &actor)?;
+        seed_aggregates_in(conn, &actor)?;
+        let dti = seed_dti_in(conn, &actor)?;
         Ok(DemoCounts {
             units,
             catalog,
             reports,
+            dti,
         })
     })
 }
@@ -106,6 +113,93 @@ pub fn seed_province_2023_in(conn: &mut DbConn, actor: &Actor) -> Result<bool, S
     let unit = dtihub_domain::unit::UnitCode::parse(PROVINCE).map_err(|e| bad(&e))?;
     let period: dtihub_domain::period::Period = "2023".parse().map_err(|e| bad(&e))?;
     reports::load_published_in(conn, actor, &unit, period, &content)
+}
+
+const PLANS_CSV: &str = include_str!("demo/catalog/plans.csv");
+
+/// The columns of `plans.csv` the aggregates need.
+#[derive(Debug, serde::Deserialize)]
+struct PlanBudgetRow {
+    first_year: i32,
+    provincial_budget_vnd: Option<i64>,
+    provincial_budget_text: String,
+}
+
+/// Seeds what the aggregates read beyond the catalog and the reports: the provincial budget
+/// of each year a plan prints one for (2023: 15.687.824 triệu), and the official 2023
+/// assessments printed in 52/KH-UBND Phụ lục I as the coordinator's recorded assessments of
+/// KH-99-2023. Years and indicators that already have one are left alone. Returns how many
+/// rows were inserted.
+pub fn seed_aggregates_in(conn: &mut DbConn, actor: &Actor) -> Result<usize, ServiceError> {
+    use dtihub_db::repo::aggregates as agg;
+    let bad = |e: &dyn std::fmt::Display| ServiceError::Internal(format!("demo aggregates: {e}"));
+    let mut inserted = 0;
+    let budgets: Vec<PlanBudgetRow> = csv::Reader::from_reader(PLANS_CSV.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e))?;
+    for b in budgets {
+        if let Some(amount) = b.provincial_budget_vnd {
+            let text = Some(b.provincial_budget_text.trim()).filter(|t| !t.is_empty());
+            inserted += usize::from(agg::insert_provincial_budget(
+                conn,
+                b.first_year,
+                amount,
+                text,
+            )?);
+        }
+    }
+    let Some(plan) = repo::catalog::plans::find_by_code(conn, "KH-99-2023")? else {
+        return Ok(inserted);
+    };
+    let ids: std::collections::HashMap<String, i64> =
+        repo::catalog::items::indicator::all_in_plan(conn, plan.id)?
+            .into_iter()
+            .map(|i| (i.code, i.id))
+            .collect();
+    let rows: Vec<ResultRow> = csv::Reader::from_reader(RESULTS_2023.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e))?;
+    let now = chrono::Utc::now().naive_utc();
+    let now = chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now);
+    let mut seeded = Vec::new();
+    for row in rows {
+        let Some(id) = ids.get(&row.indicator_code) else {
+            return Err(bad(&format!("unknown indicator {}", row.indicator_code)));
+        };
+        if row.assessment.trim().is_empty() || agg::find_assessment(conn, *id, 2023)?.is_some() {
+            continue;
+        }
+        agg::insert_assessment(
+            conn,
+            &agg::AssessmentRow {
+                id: 0,
+                plan_id: plan.id,
+                indicator_id: *id,
+                year: 2023,
+                assessment: row.assessment.trim().to_owned(),
+                note: Some("52/KH-UBND Phụ lục I".to_owned()),
+                recorded_by: actor.id.clone(),
+                recorded_at: now,
+                version: 1,
+            },
+        )?;
+        seeded.push(row.indicator_code);
+        inserted += 1;
+    }
+    if !seeded.is_empty() {
+        crate::audit::record(
+            conn,
+            actor,
+            "indicator.assess",
+            "indicator_assessment",
+            "KH-99-2023/2023",
+            None,
+            Some(&serde_json::json!({"seeded_from": "52/KH-UBND Phụ lục I", "indicators": seeded})),
+        )?;
+    }
+    Ok(inserted)
 }
 
 /// A demo report: unit, period, status, submitted on (ISO date), return reason.

@@ -1,6 +1,7 @@
 //! DTI Hub use cases: authorization, transactions, validation across entities and the mapping
 //! between domain values and rows.
 
+pub mod aggregates;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
@@ -8,7 +9,9 @@ pub mod catalog;
 pub mod changes;
 pub mod clients;
 pub mod demo;
+pub mod dti;
 pub mod error;
+pub mod exports;
 pub mod imports;
 pub mod jwt;
 pub mod rate_limit;

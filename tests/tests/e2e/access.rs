@@ -38,6 +38,13 @@ fn is_admin(who: Who) -> bool {
     who == Who::User(Role::Admin)
 }
 
+fn is_unit_bound(who: Who) -> bool {
+    matches!(
+        who,
+        Who::User(Role::UnitReporter | Role::UnitApprover) | Who::CommuneClient
+    )
+}
+
 fn is_user(who: Who) -> bool {
     matches!(who, Who::User(_))
 }
@@ -77,6 +84,25 @@ fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
         ("post", "/api/v1/clients/{client_id}/secret") => admin_only(200),
         ("get", "/api/v1/audit") => {
             if is_admin(who) || who == Who::User(Role::Coordinator) {
+                200
+            } else {
+                403
+            }
+        }
+        // Aggregates and exports compare every unit: province-wide users only (unit users and
+        // clients without aggregates:read get 403). The official assessment: coordinators.
+        ("get", p) if p.starts_with("/api/v1/aggregates/") || p.starts_with("/api/v1/exports/") => {
+            if matches!(
+                who,
+                Who::User(Role::Admin | Role::Coordinator | Role::Viewer)
+            ) {
+                200
+            } else {
+                403
+            }
+        }
+        ("put", "/api/v1/plans/{plan_id}/indicators/{indicator_id}/assessments/{year}") => {
+            if who == Who::User(Role::Coordinator) {
                 200
             } else {
                 403
@@ -154,6 +180,49 @@ fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
                 (true, _, _) => 200,
             }
         }
+        // DTI: frameworks are read like the catalog and written by coordinators and admins (the
+        // demo's 2025 frameworks already have self-assessments: 409); scores are read by every
+        // reader, a unit's explanation and assessment like its reports; a unit's own users and
+        // clients save its self-assessment (the demo commune's is not verified yet: 200); only
+        // coordinators verify (SO-KHCN and XA-MY-QUI have not self-assessed: 409).
+        ("get", "/api/v1/dti/frameworks/{year}/{unit_kind}" | "/api/v1/dti/scores") => 200,
+        ("put", "/api/v1/dti/frameworks/{year}/{unit_kind}") => {
+            if is_admin(who) || who == Who::User(Role::Coordinator) {
+                409
+            } else {
+                403
+            }
+        }
+        ("get", "/api/v1/dti/scores/{unit}") => {
+            if is_unit_bound(who) && target == Target::Other {
+                404
+            } else {
+                200
+            }
+        }
+        (_, p) if p.starts_with("/api/v1/units/{unit}/dti/{year}/") => {
+            if is_unit_bound(who) && target == Target::Other {
+                return 404;
+            }
+            match (method, p.rsplit('/').next().unwrap_or_default()) {
+                ("get", _) => 200,
+                ("put", "self-assessment") => {
+                    if is_unit_bound(who) {
+                        200
+                    } else {
+                        403
+                    }
+                }
+                ("put", "verification") => {
+                    if who == Who::User(Role::Coordinator) {
+                        409
+                    } else {
+                        403
+                    }
+                }
+                _ => panic!("no expectation for {method} {path}"),
+            }
+        }
         ("get", "/healthz" | "/readyz" | "/metrics" | "/.well-known/jwks.json") => 200,
         _ => panic!("no expectation for {method} {path}: add the operation to the access matrix"),
     }
@@ -201,6 +270,14 @@ fn body(method: &str, path: &str) -> Option<Value> {
         ("patch", p) if p.starts_with("/api/v1/plans/{plan_id}/") => Some(json!({"name": "Mới"})),
         ("put", "/api/v1/units/{unit}/reports/{period}") => Some(json!({})),
         ("post", "/api/v1/imports") => Some(json!([])),
+        ("put", p) if p.ends_with("/assessments/{year}") => Some(json!({"assessment": "met"})),
+        ("put", "/api/v1/dti/frameworks/{year}/{unit_kind}") => Some(json!({
+            "title": "Bộ chỉ số thử quyền",
+            "pillars": [{"code": "nhan_thuc_so", "name": "Nhận thức số", "max_points": 60,
+                "criteria": [{"code": "NT-1", "name": "Kế hoạch", "max_points": 60,
+                    "rule": {"kind": "boolean", "condition": "Có"}}]}]})),
+        ("put", "/api/v1/units/{unit}/dti/{year}/self-assessment") => Some(json!({"answers": []})),
+        ("put", "/api/v1/units/{unit}/dti/{year}/verification") => Some(json!({})),
         ("post", p) if p.ends_with("/return") || p.ends_with("/reopen") => {
             Some(json!({"reason": "Thiếu số liệu"}))
         }
@@ -338,7 +415,26 @@ fn concrete(
         };
         return path
             .replace("{plan_id}", &catalog.plan.to_string())
-            .replace("{id}", &id.to_string());
+            .replace("{id}", &id.to_string())
+            .replace("{indicator_id}", &catalog.shared["indicators"].to_string())
+            .replace("{year}", "2026");
+    }
+    // Aggregates and exports with the query each needs.
+    let plan = catalog.plan;
+    let query = match path {
+        "/api/v1/aggregates/compliance" => Some("period=2026-07".to_owned()),
+        "/api/v1/aggregates/indicators/{indicator_id}" => Some("period=2026-07".to_owned()),
+        "/api/v1/aggregates/evaluation" => Some(format!("plan={plan}&year=2026")),
+        "/api/v1/aggregates/tasks" | "/api/v1/aggregates/finance" => Some(format!("plan={plan}")),
+        "/api/v1/exports/{name}.{format}" => Some(format!("plan={plan}")),
+        _ => None,
+    };
+    if let Some(q) = query {
+        let path = path
+            .replace("{indicator_id}", &catalog.shared["indicators"].to_string())
+            .replace("{name}", "projects")
+            .replace("{format}", "csv");
+        return format!("{path}?{q}");
     }
     if path.starts_with("/api/v1/plans/{id}") {
         return path.replace("{id}", &catalog.plan.to_string());
@@ -349,11 +445,19 @@ fn concrete(
             .replace("{kind}", "indicator_values")
             .replace("{format}", "csv?period=2026-07");
     }
+    let query = if path.starts_with("/api/v1/dti/scores") {
+        "?period=2025&unit_kind=commune"
+    } else {
+        ""
+    };
     path.replace("{code}", unit)
         .replace("{unit}", unit)
+        .replace("{year}", "2025")
+        .replace("{unit_kind}", "commune")
         .replace("{period}", "2026-07")
         .replace("{username}", TARGET_USER)
         .replace("{client_id}", client_id)
+        + query
 }
 
 async fn arrange(app: &TestApp) -> String {

@@ -10,12 +10,15 @@ mod support;
 
 mod access;
 mod admin;
+mod aggregates;
 mod auth;
 mod catalog;
 mod catalog_http;
 mod changes;
 mod docs;
+mod dti;
 mod errors;
+mod exports;
 mod faults;
 mod imports;
 mod jwt;

@@ -41,6 +41,9 @@
 //! `import-csv`, see issue 8).
 
 pub mod audit;
+pub mod compliance;
+pub mod dti_scores;
+pub mod evaluation;
 pub mod me;
 pub mod mixed_today;
 pub mod read_units;
@@ -87,9 +90,12 @@ pub const REGISTRY: &[Scenario] = &[
     me::SCENARIO,
     audit::SCENARIO,
     token::SCENARIO,
+    compliance::SCENARIO,
+    evaluation::SCENARIO,
     mixed_today::SCENARIO,
     report_save::SCENARIO,
     report_submit::SCENARIO,
+    dti_scores::SCENARIO,
 ];
 
 /// The scenarios named on the command line (`all` for every one), in the order given.

@@ -255,3 +255,5 @@ pub use imports::*;
 pub use reports::*;
 mod changes;
 pub use changes::*;
+mod dti;
+pub use dti::*;

@@ -1,9 +1,11 @@
 //! Repository functions, one module per table.
 
+pub mod aggregates;
 pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod clients;
+pub mod dti;
 pub mod imports;
 pub mod keys;
 pub mod migrations;

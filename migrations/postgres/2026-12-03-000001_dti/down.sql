@@ -1,0 +1,3 @@
+DROP TABLE dti_criterion_scores;
+DROP TABLE dti_assessments;
+DROP TABLE dti_frameworks;

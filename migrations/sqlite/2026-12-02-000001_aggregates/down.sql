@@ -1,0 +1,6 @@
+DROP INDEX report_budget_execution_line_report;
+DROP INDEX report_project_progress_project_report;
+DROP INDEX report_task_progress_task_report;
+DROP INDEX report_indicator_values_indicator_report;
+DROP TABLE provincial_budgets;
+DROP TABLE indicator_assessments;
