@@ -239,6 +239,18 @@ async fn the_workflow_catalog_and_units_emit_their_events() {
     )
     .await;
 
+    send(
+        &app,
+        &coordinator,
+        Method::PUT,
+        &format!(
+            "/api/v1/plans/{}/indicators/{}/assessments/2026",
+            c.plan, c.first
+        ),
+        json!({"assessment": "met"}),
+    )
+    .await;
+
     let events = page(&app, &coordinator, &format!("?after={mark}&limit=1000")).await;
     let events = events["events"].as_array().unwrap().clone();
     let summary: Vec<(String, String, Option<i64>)> = events
@@ -267,6 +279,11 @@ async fn the_workflow_catalog_and_units_emit_their_events() {
         ("indicator.updated", item_id.clone(), Some(2)),
         ("indicator.deleted", item_id.clone(), None),
         ("unit.retired", OTHER.to_owned(), Some(2)),
+        (
+            "indicator_assessment.recorded",
+            format!("{}/2026", c.first),
+            None,
+        ),
     ];
     let expected: Vec<(String, String, Option<i64>)> = expected
         .into_iter()
@@ -295,6 +312,11 @@ async fn the_workflow_catalog_and_units_emit_their_events() {
     }
     assert_eq!(events[11]["link"], format!("/api/v1/units/{OTHER}"));
     assert_eq!(events[11]["data"]["successor"], COMMUNE);
+    assert_eq!(
+        events[12]["link"],
+        format!("/api/v1/plans/{}/indicators/{}", c.plan, c.first)
+    );
+    assert_eq!(events[12]["period"], "2026");
     // The link of a live entity serves it, at the version the event names.
     let read = app
         .request_with(&coordinator, Method::GET, &path)
@@ -336,7 +358,9 @@ async fn callers_see_only_what_they_may_read() {
     }
     let coordinator = app.token_for(Role::Coordinator).await;
     let everything = read_all(&app, &coordinator, 7).await;
-    let unit_events = |e: &&Value| e["entity"] == "report" || e["entity"] == "indicator_value";
+    // A unit's own events name their unit; the registry's events name the unit they are about
+    // but are province-level, like the catalog's.
+    let unit_events = |e: &&Value| !e["unit"].is_null() && e["entity"] != "unit";
     let of_unit = |unit: &str| -> Vec<Value> {
         everything
             .iter()
