@@ -56,10 +56,7 @@ async fn unit_bound_callers_cannot_reach_another_units_objects() {
     ] {
         assert_eq!(who.own_unit(), Some(OWN));
         for (m, path, _) in &unit_ops {
-            let url = path
-                .replace("{unit}", OTHER)
-                .replace("{code}", OTHER)
-                .replace("{period}", PERIOD);
+            let url = super::fill_path(path, OTHER, PERIOD);
             let mut request = app.request_as(who, method(m), &url).await;
             if let Some(b) = body_for(m, path, &indicators) {
                 request = request.json(&b);

@@ -164,14 +164,7 @@ async fn no_response_carries_a_hash_or_a_secret() {
         if m != "get" {
             continue;
         }
-        let url = path
-            .replace("{code}", OWN)
-            .replace("{unit}", OWN)
-            .replace("{period}", "2025-09")
-            .replace("{username}", "demo-reporter")
-            .replace("{client_id}", "demo-tram-chim")
-            .replace("{plan_id}", "1")
-            .replace("{id}", "1");
+        let url = super::fill_path(&path, OWN, "2025-09");
         for who in [Who::User(Role::Admin), Who::User(Role::Coordinator)] {
             let response = app
                 .request_as(who, method(&m), &url)

@@ -18,13 +18,7 @@ fn self_service(m: &str, path: &str) -> bool {
 }
 
 fn concrete(path: &str) -> String {
-    path.replace("{code}", "XA-TRAM-CHIM")
-        .replace("{unit}", "XA-TRAM-CHIM")
-        .replace("{period}", "2025-09")
-        .replace("{username}", "demo-reporter")
-        .replace("{client_id}", "demo-tram-chim")
-        .replace("{plan_id}", "1")
-        .replace("{id}", "1")
+    super::fill_path(path, "XA-TRAM-CHIM", "2025-09")
 }
 
 #[tokio::test]

@@ -27,6 +27,24 @@ use serde_json::{json, Value};
 
 use crate::support::{json, Role, TestApp, Who};
 
+/// A spec path with its parameters filled in: `unit` for `{unit}`/`{code}`, `period` for
+/// `{period}`, and a plausible value for every other parameter the spec uses.
+pub fn fill_path(path: &str, unit: &str, period: &str) -> String {
+    path.replace("{code}", unit)
+        .replace("{unit}", unit)
+        .replace("{period}", period)
+        .replace("{username}", "demo-reporter")
+        .replace("{client_id}", "demo-tram-chim")
+        .replace("{plan_id}", "1")
+        .replace("{indicator_id}", "1")
+        .replace("{year}", "2025")
+        .replace("{unit_kind}", "commune")
+        .replace("{name}", "projects")
+        .replace("{kind}", "indicator_values")
+        .replace("{format}", "csv")
+        .replace("{id}", "1")
+}
+
 /// The committed spec, which a drift test keeps equal to the served one.
 pub const SPEC: &str = include_str!("../../../../openapi/openapi.json");
 
