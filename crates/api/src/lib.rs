@@ -5,6 +5,7 @@ pub mod aggregates;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod clients;
 pub mod conditional;
 pub mod dti;

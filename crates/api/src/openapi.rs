@@ -101,6 +101,7 @@ impl Modify for SecuritySchemes {
         (name = "tasks", description = "Nhiệm vụ: a plan's tasks and their timing"),
         (name = "projects", description = "Dự án: a plan's public-investment projects"),
         (name = "budget-lines", description = "Chi thường xuyên: a plan's recurrent budget lines"),
+        (name = "changes", description = "The change feed for integrators: every committed change, in commit order"),
         (name = "imports", description = "Bulk uploads of report items (CSV, JSON, XLSX), templates, idempotency keys"),
         (name = "aggregates", description = "Tổng hợp: compliance, roll-ups, evaluation against targets, tasks, finance, exports"),
         (name = "dti", description = "Chỉ số chuyển đổi số (DTI): frameworks, self-assessments, verification, scores and ranks"),

@@ -11,8 +11,8 @@ use crate::catalog::{budget_lines, indicators, plans, projects, tasks};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::{
-    aggregates, audit, clients, dti, exports, imports, me, oauth, ops, reporting_rules, reports,
-    units, users,
+    aggregates, audit, changes, clients, dti, exports, imports, me, oauth, ops, reporting_rules,
+    reports, units, users,
 };
 
 /// Path of the served spec.
@@ -79,6 +79,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(reports::accept)
             .service(reports::reopen)
             .service(reports::history)
+            .service(changes::list)
             .service(imports::create)
             .service(imports::get_template)
             .service(imports::get)

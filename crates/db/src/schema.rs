@@ -539,6 +539,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The one row numbering the change feed (its lock orders writers by commit).
+    change_feed_counter (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The change feed: committed changes in commit order.
+    change_events (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        event_type -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        unit_code -> Nullable<Text>,
+        audience_unit -> Nullable<Text>,
+        period -> Nullable<Text>,
+        version -> Nullable<BigInt>,
+        link -> Nullable<Text>,
+        actor -> Text,
+        data_json -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     audit_log,
@@ -565,6 +591,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_budget_execution,
     report_versions,
     plan_reporting_rules,
+    change_feed_counter,
+    change_events,
     imports,
     import_keys,
     rate_limits,

@@ -4,6 +4,7 @@
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod upload;
 
 pub use settings::Settings;
 pub use startup::Application;

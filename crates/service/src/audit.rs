@@ -6,10 +6,12 @@ use dtihub_db::repo;
 use dtihub_db::DbConn;
 use serde_json::Value;
 
+use crate::changes;
 use crate::error::ServiceError;
 use crate::store::Actor;
 
-/// Records that `actor` did `action` to `entity`/`entity_id`, with the state before and after.
+/// Records that `actor` did `action` to `entity`/`entity_id`, with the state before and after,
+/// and the change-feed event derived from it (see [`crate::changes`]).
 pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
@@ -18,6 +20,30 @@ pub fn record(
     entity_id: &str,
     before: Option<&Value>,
     after: Option<&Value>,
+) -> Result<(), ServiceError> {
+    record_with(
+        conn,
+        actor,
+        action,
+        entity,
+        entity_id,
+        before,
+        after,
+        changes::Hint::default(),
+    )
+}
+
+/// [`record`], with facts the change feed cannot read back (such as a deleted item's plan).
+#[allow(clippy::too_many_arguments)]
+pub fn record_with(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    hint: changes::Hint,
 ) -> Result<(), ServiceError> {
     let entry = NewAudit {
         occurred_at: Utc::now().naive_utc(),
@@ -30,7 +56,7 @@ pub fn record(
         request_id: actor.request_id.as_deref(),
     };
     repo::audit::append(conn, &entry)?;
-    Ok(())
+    changes::from_audit(conn, actor, action, entity, entity_id, after, hint)
 }
 
 /// One audit entry as the API shows it.

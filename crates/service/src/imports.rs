@@ -745,6 +745,8 @@ struct Plan {
     /// Changed reports: group, merged content, imported and updated rows.
     changed: Vec<(usize, ReportContent, u64, u64)>,
     groups: Vec<Group>,
+    /// Each group's indicator values as stored before the import.
+    values_before: Vec<Vec<IndicatorValue>>,
 }
 
 struct Evaluator<'a> {
@@ -1235,6 +1237,11 @@ fn evaluate(
         .collect();
     let stored = repo::imports::items_of_reports(conn, &existing_ids)?;
     let mut contents: Vec<ReportContent> = split_items(&ev.groups, stored);
+    // The stored values, for the change feed's indicator_value.changed events.
+    let values_before: Vec<Vec<IndicatorValue>> = contents
+        .iter()
+        .map(|c| c.indicator_values.clone())
+        .collect();
     let (mut imported, mut updated, mut ignored) = (0, 0, 0);
     let mut per_group: Vec<(u64, u64)> = vec![(0, 0); ev.groups.len()];
     for row in std::mem::take(&mut ev.rows) {
@@ -1270,6 +1277,7 @@ fn evaluate(
         Plan {
             changed,
             groups: ev.groups,
+            values_before,
         },
         total,
     ))
@@ -1468,6 +1476,15 @@ impl Plan {
                     "updated": updated,
                 })),
             )?;
+            for change in crate::changes::indicator_value_changes(
+                group.unit.as_str(),
+                &group.period.to_string(),
+                row.version,
+                self.values_before.get(*g).map_or(&[], Vec::as_slice),
+                &content.indicator_values,
+            ) {
+                crate::changes::emit(conn, actor, change)?;
+            }
         }
         repo::imports::replace_items_of_reports(conn, &ids, &all)?;
         Ok(())

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
+pub mod changes;
 pub mod clients;
 pub mod demo;
 pub mod dti;

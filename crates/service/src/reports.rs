@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::audit;
+use crate::changes;
 use crate::error::ServiceError;
 use crate::store::{Actor, Store};
 
@@ -861,6 +862,18 @@ pub fn save(
                 .as_ref(),
             Some(&json_of(&view.content)?),
         )?;
+        let before: &[IndicatorValue] = existing
+            .as_ref()
+            .map_or(&[], |(_, c)| c.indicator_values.as_slice());
+        for change in changes::indicator_value_changes(
+            unit.as_str(),
+            &period.to_string(),
+            view.version,
+            before,
+            &view.content.indicator_values,
+        ) {
+            changes::emit(conn, actor, change)?;
+        }
         Ok(SavedReport {
             report: view,
             warnings: judgement.warnings,

@@ -96,7 +96,8 @@ impl Store {
         Ok(self.pool.get_timeout(timeout)?)
     }
 
-    /// Runs `f` in one database transaction: all of it is written, or none. On SQLite the
+    /// Runs `f` in one database transaction: all of it is written, or none, together with the
+    /// change-feed events its audited mutations produce. On SQLite the
     /// transaction takes the write lock at once, so that concurrent read-then-write use cases
     /// queue instead of failing (see [`dtihub_db::backend::write_transaction`]).
     ///
@@ -112,7 +113,15 @@ impl Store {
         loop {
             let mut pooled = self.conn()?;
             let conn: &mut DbConn = &mut pooled;
-            match dtihub_db::backend::write_transaction(conn, &mut f) {
+            let outcome = dtihub_db::backend::write_transaction(conn, |conn| {
+                // The change-feed events of this transaction are numbered and written last,
+                // so the feed's counter is locked only from here to commit.
+                let changes = crate::changes::Collector::start();
+                let value = f(conn)?;
+                changes.flush(conn)?;
+                Ok(value)
+            });
+            match outcome {
                 Err(ServiceError::SerializationFailure(cause))
                     if attempt < SERIALIZATION_ATTEMPTS =>
                 {

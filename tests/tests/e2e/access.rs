@@ -128,6 +128,8 @@ fn expected(method: &str, path: &str, who: Who, target: Target) -> u16 {
         // Periodic reports: every caller reads; a unit's own users and clients act on it only
         // (404 elsewhere); reporters and approvers save, approvers submit, coordinators review.
         ("get", "/api/v1/reports" | "/api/v1/periods/{period}") => 200,
+        // The change feed: every caller here reads the catalog or reports (scoped inside).
+        ("get", "/api/v1/changes") => 200,
         (_, p) if p.starts_with("/api/v1/units/{unit}/reports/{period}") => {
             let unit_bound = matches!(
                 who,

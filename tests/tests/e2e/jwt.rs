@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::support::{assert_problem, json, spawn_app, spawn_app_with, Role, TestApp, PASSWORD};
 
 /// A throwaway Ed25519 key for tests only.
-const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+pub(crate) const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
 MC4CAQAwBQYDK2VwBCIEIGJTnKOvqAkiO0F3Q17MFgjfqNREbN1BqUyLkHDGfoeM
 -----END PRIVATE KEY-----
 ";

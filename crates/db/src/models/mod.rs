@@ -253,5 +253,7 @@ pub use catalog::*;
 mod reports;
 pub use imports::*;
 pub use reports::*;
+mod changes;
+pub use changes::*;
 mod dti;
 pub use dti::*;

@@ -3,6 +3,7 @@
 pub mod aggregates;
 pub mod audit;
 pub mod catalog;
+pub mod changes;
 pub mod clients;
 pub mod dti;
 pub mod imports;

@@ -266,7 +266,7 @@ pub fn delete<I: CatalogItem>(
             return Err(ServiceError::PreconditionFailed);
         }
         let before = audit_json(&current.value)?;
-        audit::record(
+        audit::record_with(
             conn,
             actor,
             &format!("{}.delete", I::KIND),
@@ -274,6 +274,9 @@ pub fn delete<I: CatalogItem>(
             &id.to_string(),
             Some(&before),
             None,
+            crate::changes::Hint {
+                plan_id: Some(plan_id.0),
+            },
         )
     })
 }
