@@ -90,24 +90,26 @@ pub fn rows<'a>(
         .iter()
         .enumerate()
         .flat_map(move |(u, unit_code)| {
-            periods.iter().enumerate().flat_map(move |(p, period_text)| {
-                plan.indicators
-                    .iter()
-                    .enumerate()
-                    .map(move |(position, &(indicator_id, percent))| {
-                        let (value, fraction) = figures(percent, position, pass);
-                        ValueRow {
-                            unit: u,
-                            period: p,
-                            position,
-                            indicator_id,
-                            value,
-                            fraction,
-                            unit_code,
-                            period_text,
-                        }
-                    })
-            })
+            periods
+                .iter()
+                .enumerate()
+                .flat_map(move |(p, period_text)| {
+                    plan.indicators.iter().enumerate().map(
+                        move |(position, &(indicator_id, percent))| {
+                            let (value, fraction) = figures(percent, position, pass);
+                            ValueRow {
+                                unit: u,
+                                period: p,
+                                position,
+                                indicator_id,
+                                value,
+                                fraction,
+                                unit_code,
+                                period_text,
+                            }
+                        },
+                    )
+                })
         })
         .take(limit)
 }
@@ -163,12 +165,19 @@ pub async fn import(world: &World, worker: &mut Worker, months: usize) {
         .bearer_auth(&token)
         .header(reqwest::header::CONTENT_TYPE, "text/csv")
         .body(body);
-    if worker
-        .send(request)
-        .await
-        .is_some_and(|r| r.status.is_success())
-    {
-        worker.add_items(count);
+    let Some(reply) = worker.send(request).await else {
+        return;
+    };
+    if reply.status.is_success() {
+        // Rows written: added or changed. Identical rows (`ignored`) would not be work of the
+        // same kind; with the values changing every pass there are none once the reports exist.
+        let summary = reply.json().unwrap_or_default();
+        let written = ["imported", "updated"]
+            .iter()
+            .filter_map(|k| summary[k].as_u64())
+            .sum::<u64>();
+        debug_assert!(written <= count);
+        worker.add_items(written);
     }
 }
 
