@@ -335,7 +335,11 @@ async fn the_dti_ranking_exports_the_scores_ranks() {
     let csv = String::from_utf8(csv).unwrap();
     let unit_lines = csv
         .lines()
-        .filter(|l| units.iter().any(|u| l.contains(u["unit"].as_str().unwrap())))
+        .filter(|l| {
+            units
+                .iter()
+                .any(|u| l.contains(u["unit"].as_str().unwrap()))
+        })
         .count();
     assert_eq!(unit_lines, units.len(), "one CSV line per unit");
     let response = app
