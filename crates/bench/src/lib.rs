@@ -13,7 +13,9 @@
 
 pub mod anchor;
 pub mod capture;
+pub mod copy;
 pub mod dataset;
+pub mod import_once;
 pub mod report;
 pub mod report_data;
 pub mod scenarios;
@@ -28,6 +30,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::report::{Machine, RunReport};
+use crate::setup::World;
 use crate::target::{DatabaseChoice, Target};
 
 /// Command-line options of `dtihub-bench`.
@@ -95,6 +98,13 @@ pub struct Options {
     /// 13 million indicator values; PostgreSQL).
     #[arg(long, value_enum, default_value = "none")]
     pub dataset: dataset::Dataset,
+
+    /// Instead of the scenarios: import this many indicator values in one `POST
+    /// /api/v1/imports` (CSV, atomic) as a machine client with `imports:write`, over as many
+    /// communes as needed at 100 indicators × 10 months each, and print rows/s; on PostgreSQL
+    /// also the rate of `COPY … FROM STDIN` of the same rows (see BENCHMARKS.md).
+    #[arg(long, value_name = "ROWS")]
+    pub import_once: Option<u64>,
 
     /// Only fill this database (a postgres:// URL or a SQLite path) with `--dataset`, after
     /// applying the migrations, print the figures and exit: no server, no scenarios.
@@ -233,7 +243,15 @@ pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
             }
             _ => None,
         };
+        let copy_anchor = if scenario.name == scenarios::import_csv::SCENARIO.name {
+            copy_anchor(&world, &target, &result, options).await
+        } else {
+            None
+        };
         report.push(result, anchor, rss);
+        if let Some(entry) = report.scenarios.last_mut() {
+            entry.copy_anchor = copy_anchor;
+        }
     }
     report.finish(&target);
     println!("{}", report.footer());
@@ -244,6 +262,50 @@ pub async fn run(options: &Options) -> anyhow::Result<RunReport> {
     }
     target.shutdown().await;
     Ok(report)
+}
+
+/// The `COPY` anchor of `import-csv` on PostgreSQL in process: the same files' rows, by
+/// `COPY`, at the same concurrency and for the same duration; printed under the scenario.
+async fn copy_anchor(
+    world: &Arc<World>,
+    target: &Target,
+    result: &report::ScenarioResult,
+    options: &Options,
+) -> Option<copy::CopyResult> {
+    let url = target.postgres_url()?.to_owned();
+    if options.no_anchors {
+        return None;
+    }
+    let world = Arc::clone(world);
+    let (concurrency, duration, import_rate) =
+        (options.concurrency, options.duration, result.items_per_s);
+    let measured = tokio::task::spawn_blocking(move || {
+        use scenarios::import_csv::{rows, PERIODS, PERIODS_PER_FILE};
+        let periods = &PERIODS[..PERIODS_PER_FILE];
+        let file = |worker: usize| {
+            let unit = std::slice::from_ref(&world.communes[worker % world.communes.len()]);
+            (
+                rows(&world.reports, unit, periods, 0, usize::MAX),
+                periods.len(),
+            )
+        };
+        copy::steady(&url, concurrency, duration, file, import_rate)
+    })
+    .await;
+    match measured {
+        Ok(Ok(anchor)) => {
+            println!("{}", anchor.line());
+            Some(anchor)
+        }
+        Ok(Err(e)) => {
+            println!("  COPY anchor: failed: {e:#}");
+            None
+        }
+        Err(e) => {
+            println!("  COPY anchor: failed: {e}");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

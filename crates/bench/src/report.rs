@@ -249,6 +249,8 @@ pub struct ScenarioEntry {
     pub result: ScenarioResult,
     /// pgbench on the same SQL, when measured.
     pub anchor: Option<AnchorResult>,
+    /// `COPY` of the same rows, for the import scenario on PostgreSQL.
+    pub copy_anchor: Option<crate::copy::CopyResult>,
     /// Peak RSS during this scenario (the counter is reset before it), KiB.
     pub peak_rss_kib: Option<u64>,
 }
@@ -314,6 +316,7 @@ impl RunReport {
         self.scenarios.push(ScenarioEntry {
             result,
             anchor,
+            copy_anchor: None,
             peak_rss_kib: rss.map(|(kib, _)| kib),
         });
     }

@@ -44,7 +44,9 @@ pub mod audit;
 pub mod compliance;
 pub mod dti_scores;
 pub mod evaluation;
+pub mod import_csv;
 pub mod me;
+pub mod mixed;
 pub mod mixed_today;
 pub mod read_units;
 pub mod report_save;
@@ -96,6 +98,8 @@ pub const REGISTRY: &[Scenario] = &[
     report_save::SCENARIO,
     report_submit::SCENARIO,
     dti_scores::SCENARIO,
+    import_csv::SCENARIO,
+    mixed::SCENARIO,
 ];
 
 /// The scenarios named on the command line (`all` for every one), in the order given.
@@ -155,6 +159,8 @@ pub struct Worker {
     pub stats: Stats,
     /// When set, each request's SQL is recorded here (one entry per request).
     pub captured: Option<Vec<Vec<String>>>,
+    /// Months imported so far by `import-csv` steps: where the next file starts in its cycle.
+    pub import_months: u64,
 }
 
 impl Worker {
@@ -167,6 +173,7 @@ impl Worker {
             cursors: HashMap::new(),
             stats: Stats::new(),
             captured: None,
+            import_months: 0,
         }
     }
 
