@@ -14,6 +14,28 @@ use crate::schema::{
     reports, units,
 };
 
+/// Rows per multi-row `INSERT`: well under both backends' limits on bound parameters
+/// (PostgreSQL 65,535; SQLite 32,766) for the widest item row.
+const INSERT_CHUNK: usize = 500;
+
+/// Inserts rows with one multi-row `INSERT` per chunk. diesel's `MultiConnection` has no
+/// batch insert, so each backend's own connection does it: a whole report is four
+/// statements instead of one round trip per item.
+macro_rules! insert_chunked {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(INSERT_CHUNK) {
+            match &mut *$conn {
+                DbConn::Postgresql(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+                DbConn::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+        }
+    };
+}
+
 /// A report's items, in body order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportItems {
@@ -103,26 +125,22 @@ pub fn replace_items(conn: &mut DbConn, report_id: i64, items: &ReportItems) -> 
         report_budget_execution::table.filter(report_budget_execution::report_id.eq(report_id)),
     )
     .execute(conn)?;
-    for r in &items.indicator_values {
-        diesel::insert_into(report_indicator_values::table)
-            .values(r)
-            .execute(conn)?;
-    }
-    for r in &items.task_progress {
-        diesel::insert_into(report_task_progress::table)
-            .values(r)
-            .execute(conn)?;
-    }
-    for r in &items.project_progress {
-        diesel::insert_into(report_project_progress::table)
-            .values(r)
-            .execute(conn)?;
-    }
-    for r in &items.budget_execution {
-        diesel::insert_into(report_budget_execution::table)
-            .values(r)
-            .execute(conn)?;
-    }
+    insert_chunked!(
+        conn,
+        report_indicator_values::table,
+        &items.indicator_values
+    );
+    insert_chunked!(conn, report_task_progress::table, &items.task_progress);
+    insert_chunked!(
+        conn,
+        report_project_progress::table,
+        &items.project_progress
+    );
+    insert_chunked!(
+        conn,
+        report_budget_execution::table,
+        &items.budget_execution
+    );
     Ok(())
 }
 
