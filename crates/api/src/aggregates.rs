@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Allowed, ReadAggregates, ReviewReports};
+use crate::cache;
 use crate::catalog::plans::{
     ComputedTotalsBody, DeclaredColumnBody, DeclaredTotalsBody, MismatchBody,
 };
@@ -188,6 +189,7 @@ pub struct ComplianceParams {
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "Compliance", body = ComplianceResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "A query parameter is missing or invalid", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read aggregates", body = Problem, content_type = "application/problem+json"),
@@ -197,6 +199,7 @@ pub struct ComplianceParams {
 #[get("/aggregates/compliance")]
 pub async fn compliance(
     _caller: Allowed<ReadAggregates>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     params: web::Query<ComplianceParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -204,11 +207,11 @@ pub async fn compliance(
     let period = query_period(params.period.as_deref(), &mut errors);
     let kind = query_unit_kind(params.unit_kind.as_deref(), &mut errors);
     let period = finish(period, errors)?;
-    let store = state.store.clone();
-    let view =
-        web::block(move || aggregates::compliance(&store, period, kind.as_deref())).await??;
-    let body: ComplianceResponse = to_wire(&view)?;
-    Ok(HttpResponse::Ok().json(body))
+    cache::respond(&state, &req, move |store| {
+        let view = aggregates::compliance(store, period, kind.as_deref())?;
+        cache::json(&to_wire::<_, ComplianceResponse>(&view)?)
+    })
+    .await
 }
 
 /// One unit's counted value.
@@ -304,6 +307,7 @@ pub struct RollUpParams {
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "The roll-up", body = RollUpResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "The id or period is missing or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read aggregates", body = Problem, content_type = "application/problem+json"),
@@ -314,6 +318,7 @@ pub struct RollUpParams {
 #[get("/aggregates/indicators/{indicator_id}")]
 pub async fn indicator_roll_up(
     _caller: Allowed<ReadAggregates>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     params: web::Query<RollUpParams>,
@@ -321,10 +326,11 @@ pub async fn indicator_roll_up(
     let id = path.into_inner();
     let mut errors = Vec::new();
     let period = finish(query_period(params.period.as_deref(), &mut errors), errors)?;
-    let store = state.store.clone();
-    let view = web::block(move || aggregates::roll_up(&store, id, period)).await??;
-    let body: RollUpResponse = to_wire(&view)?;
-    Ok(HttpResponse::Ok().json(body))
+    cache::respond(&state, &req, move |store| {
+        let view = aggregates::roll_up(store, id, period)?;
+        cache::json(&to_wire::<_, RollUpResponse>(&view)?)
+    })
+    .await
 }
 
 /// One indicator evaluated.
@@ -457,6 +463,7 @@ pub struct EvaluationParams {
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "The evaluation", body = EvaluationResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "A query parameter is missing or invalid", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read aggregates", body = Problem, content_type = "application/problem+json"),
@@ -468,6 +475,7 @@ pub struct EvaluationParams {
 #[get("/aggregates/evaluation")]
 pub async fn evaluation(
     _caller: Allowed<ReadAggregates>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     params: web::Query<EvaluationParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -482,10 +490,11 @@ pub async fn evaluation(
     }
     let (plan, year) = finish(plan.zip(year), errors)?;
     let year = i32::try_from(year).map_err(|_| ApiError::invalid_query(vec![]))?;
-    let store = state.store.clone();
-    let view = web::block(move || aggregates::evaluation(&store, plan, year)).await??;
-    let body: EvaluationResponse = to_wire(&view)?;
-    Ok(HttpResponse::Ok().json(body))
+    cache::respond(&state, &req, move |store| {
+        let view = aggregates::evaluation(store, plan, year)?;
+        cache::json(&to_wire::<_, EvaluationResponse>(&view)?)
+    })
+    .await
 }
 
 /// An official assessment.
@@ -673,6 +682,7 @@ pub struct TasksParams {
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "Task completion", body = TasksResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "The plan is missing or invalid", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read aggregates", body = Problem, content_type = "application/problem+json"),
@@ -683,6 +693,7 @@ pub struct TasksParams {
 #[get("/aggregates/tasks")]
 pub async fn tasks(
     _caller: Allowed<ReadAggregates>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     params: web::Query<TasksParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -692,10 +703,11 @@ pub async fn tasks(
         errors.push(FieldError::new("query:plan", "required"));
     }
     let plan = finish(plan, errors)?;
-    let store = state.store.clone();
-    let view = web::block(move || aggregates::tasks(&store, plan, None)).await??;
-    let body: TasksResponse = to_wire(&view)?;
-    Ok(HttpResponse::Ok().json(body))
+    cache::respond(&state, &req, move |store| {
+        let view = aggregates::tasks(store, plan, None)?;
+        cache::json(&to_wire::<_, TasksResponse>(&view)?)
+    })
+    .await
 }
 
 /// A project's money.
@@ -876,6 +888,7 @@ pub struct FinanceParams {
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "Finance", body = FinanceResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "Neither plan nor year, or one is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read aggregates", body = Problem, content_type = "application/problem+json"),
@@ -887,6 +900,7 @@ pub struct FinanceParams {
 #[get("/aggregates/finance")]
 pub async fn finance(
     _caller: Allowed<ReadAggregates>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     params: web::Query<FinanceParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -900,8 +914,9 @@ pub async fn finance(
     if !errors.is_empty() {
         return Err(ApiError::invalid_query(errors));
     }
-    let store = state.store.clone();
-    let view = web::block(move || aggregates::finance(&store, plan, year)).await??;
-    let body: FinanceResponse = to_wire(&view)?;
-    Ok(HttpResponse::Ok().json(body))
+    cache::respond(&state, &req, move |store| {
+        let view = aggregates::finance(store, plan, year)?;
+        cache::json(&to_wire::<_, FinanceResponse>(&view)?)
+    })
+    .await
 }

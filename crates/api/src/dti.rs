@@ -744,6 +744,7 @@ pub async fn verify(
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "The scores", body = ScoresResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "`period` or `unit_kind` is missing or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read scores", body = Problem, content_type = "application/problem+json"),
@@ -754,6 +755,7 @@ pub async fn verify(
 #[get("/dti/scores")]
 pub async fn scores(
     caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
     params: web::Query<ScoresParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -777,29 +779,31 @@ pub async fn scores(
     let (Some(year), Some(kind)) = (year, kind) else {
         return Err(ApiError::invalid_query(errors));
     };
-    let store = state.store.clone();
-    let board = web::block(move || dti::scores(&store, year, &kind)).await??;
-    let body = ScoresResponse {
-        period: board.year.to_string(),
-        unit_kind: board.unit_kind,
-        max_points: board.framework.total_points(),
-        pillars: board
-            .framework
-            .pillars
-            .iter()
-            .map(|p| PillarHeading {
-                code: p.code.clone(),
-                name: p.name.clone(),
-                max_points: p.max_points,
-            })
-            .collect(),
-        units: board
-            .units
-            .into_iter()
-            .map(unit_score_body)
-            .collect::<Result<_, _>>()?,
-    };
-    Ok(HttpResponse::Ok().json(body))
+    crate::cache::respond(&state, &req, move |store| {
+        let board = dti::scores(store, year, &kind)?;
+        let body = ScoresResponse {
+            period: board.year.to_string(),
+            unit_kind: board.unit_kind,
+            max_points: board.framework.total_points(),
+            pillars: board
+                .framework
+                .pillars
+                .iter()
+                .map(|p| PillarHeading {
+                    code: p.code.clone(),
+                    name: p.name.clone(),
+                    max_points: p.max_points,
+                })
+                .collect(),
+            units: board
+                .units
+                .into_iter()
+                .map(unit_score_body)
+                .collect::<Result<_, _>>()?,
+        };
+        crate::cache::json(&body)
+    })
+    .await
 }
 
 /// A unit's DTI score of a year explained criterion by criterion: the answers and evidence,
@@ -814,6 +818,7 @@ pub async fn scores(
     security(("bearer" = []), ("oauth2" = ["aggregates:read"])),
     responses(
         (status = 200, description = "The explanation", body = ExplanationResponse),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match` (the data version and the date)"),
         (status = 400, description = "The unit code or `period` is missing or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not read scores", body = Problem, content_type = "application/problem+json"),
@@ -824,6 +829,7 @@ pub async fn scores(
 #[get("/dti/scores/{unit}")]
 pub async fn explain(
     caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     params: web::Query<ExplainParams>,
@@ -835,11 +841,13 @@ pub async fn explain(
     let Some(year) = year_in_query(params.period.as_deref(), &mut errors) else {
         return Err(ApiError::invalid_query(errors));
     };
-    let store = state.store.clone();
-    let explanation = web::block(move || dti::explain(&store, &unit, year)).await??;
-    Ok(HttpResponse::Ok().json(ExplanationResponse {
-        period: year.to_string(),
-        score: unit_score_body(explanation.score)?,
-        assessment: assessment_response(explanation.assessment)?,
-    }))
+    crate::cache::respond(&state, &req, move |store| {
+        let explanation = dti::explain(store, &unit, year)?;
+        crate::cache::json(&ExplanationResponse {
+            period: year.to_string(),
+            score: unit_score_body(explanation.score)?,
+            assessment: assessment_response(explanation.assessment)?,
+        })
+    })
+    .await
 }

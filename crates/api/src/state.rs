@@ -15,4 +15,6 @@ pub struct AppState {
     pub ready_timeout: Duration,
     /// The per-client request limit (off unless configured).
     pub rate_limit: dtihub_service::rate_limit::RateLimit,
+    /// Aggregate responses by data version.
+    pub responses: crate::cache::ResponseCache,
 }

@@ -97,6 +97,8 @@ pub struct Settings {
     pub rate_limit_requests: u32,
     /// The rate-limit window, in seconds.
     pub rate_limit_window_secs: u64,
+    /// Megabytes of aggregate responses each instance keeps, by data version (0: none).
+    pub aggregate_cache_mb: u64,
 }
 
 #[derive(Serialize)]
@@ -128,6 +130,7 @@ struct Defaults {
     import_key_retention_hours: u64,
     rate_limit_requests: u32,
     rate_limit_window_secs: u64,
+    aggregate_cache_mb: u64,
 }
 
 /// The embedded default database.
@@ -163,6 +166,7 @@ impl Default for Defaults {
             import_key_retention_hours: 24,
             rate_limit_requests: 0,
             rate_limit_window_secs: 60,
+            aggregate_cache_mb: 32,
         }
     }
 }
@@ -226,6 +230,7 @@ impl Settings {
             import_key_retention_hours: d.import_key_retention_hours,
             rate_limit_requests: d.rate_limit_requests,
             rate_limit_window_secs: d.rate_limit_window_secs,
+            aggregate_cache_mb: d.aggregate_cache_mb,
         }
     }
 

@@ -198,6 +198,9 @@ fn serve(
         auth,
         ready_timeout: Duration::from_secs(1),
         rate_limit: settings.rate_limit(),
+        responses: dtihub_api::cache::ResponseCache::new(
+            settings.aggregate_cache_mb.saturating_mul(1024 * 1024),
+        ),
     });
     let spec = routes::openapi();
     let route_table = web::Data::new(RouteTable::from_spec(&spec));

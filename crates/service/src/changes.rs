@@ -227,6 +227,13 @@ fn collection(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// The version of the shared data: the number of the last committed change-feed event. Every
+/// committed change to reports, the catalog, units, rules, assessments or DTI data is numbered
+/// in its own transaction, so a read that sees version `v` sees every such change up to `v`.
+pub fn data_version(store: &Store) -> Result<i64, ServiceError> {
+    store.read(|conn| Ok(repo::changes::last_number(conn)?))
+}
+
 /// The API path of a report.
 pub fn report_link(unit: &str, period: &str) -> String {
     format!("/api/v1/units/{unit}/reports/{period}")

@@ -1206,3 +1206,83 @@ async fn unit_users_may_not_read_aggregates() {
     assert_eq!(p["errors"][0]["code"], "plan_or_year_required");
     assert_eq!(p["errors"][0]["message"], "Give a plan or a year.");
 }
+
+/// Aggregates are served again while the data stands (same `ETag`, `304` to a conditional
+/// request) and recomputed as soon as any change commits: never stale.
+#[tokio::test]
+async fn aggregates_answer_304_while_the_data_stands_and_never_go_stale() {
+    let app = spawn_app().await;
+    arrange(&app).await;
+    let path = format!("/api/v1/aggregates/compliance?period={PERIOD}&unit_kind=commune");
+    let fetch = |etag: Option<String>| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            let mut rq = app.request_as(VIEWER, Method::GET, &path).await;
+            if let Some(tag) = etag {
+                rq = rq.header("If-None-Match", tag);
+            }
+            rq.send().await.unwrap()
+        }
+    };
+    let first = fetch(None).await;
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.headers()["cache-control"], "private, no-cache");
+    let before = json(first).await;
+    let again = fetch(None).await;
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(json(again).await, before);
+    let unchanged = fetch(Some(etag.clone())).await;
+    assert_eq!(unchanged.status(), 304);
+    assert_eq!(unchanged.headers()["etag"].to_str().unwrap(), etag);
+
+    // A commune that had not reported now submits: the very next read counts it.
+    let silent = before["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["status"] == "not_started")
+        .expect("a commune without a report")["unit"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    load(
+        &app.store,
+        &silent,
+        PERIOD,
+        ReportContent::default(),
+        LoadedState {
+            status: ReportStatus::Submitted,
+            submitted_at: at("2026-10-31"),
+            reason: None,
+        },
+    );
+    let changed = fetch(Some(etag.clone())).await;
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    let after = json(changed).await;
+    assert_eq!(
+        i(&after["totals"]["reported"]),
+        i(&before["totals"]["reported"]) + 1
+    );
+    let row = after["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == silent.as_str())
+        .unwrap();
+    assert_eq!(row["status"], "submitted");
+
+    // The same on an instance that caches nothing.
+    let uncached = app.spawn_sibling(|s| s.aggregate_cache_mb = 0).await;
+    let token = app.token_of(VIEWER).await.unwrap();
+    let response = reqwest::Client::new()
+        .get(format!("{uncached}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(json(response).await, after);
+}

@@ -51,6 +51,7 @@ pub mod mixed_today;
 pub mod read_units;
 pub mod report_save;
 pub mod report_submit;
+pub mod roll_up;
 pub mod token;
 
 use std::collections::HashMap;
@@ -93,6 +94,7 @@ pub const REGISTRY: &[Scenario] = &[
     audit::SCENARIO,
     token::SCENARIO,
     compliance::SCENARIO,
+    roll_up::SCENARIO,
     evaluation::SCENARIO,
     mixed_today::SCENARIO,
     report_save::SCENARIO,
