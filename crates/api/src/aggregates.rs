@@ -155,8 +155,11 @@ pub struct ComplianceResponse {
     pub deadline_passed: bool,
     /// Counts and rates.
     pub totals: ComplianceTotalsBody,
-    /// Every expected unit, by kind and code.
+    /// The expected units of this page, by kind and code (`limit`, `cursor`, `timeliness`).
     pub units: Vec<UnitComplianceBody>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Query of the compliance aggregate.
@@ -173,6 +176,65 @@ pub struct ComplianceParams {
     /// Only units of this kind (default: departments and communes).
     #[param(value_type = Option<String>, pattern = "^(province|department|commune|district)$")]
     pub unit_kind: Option<String>,
+    /// List only units of these timeliness values, comma-separated (`on_time`, `late`,
+    /// `missing`, `pending`): `late,missing` answers "who is late". Totals count every unit.
+    #[param(value_type = Option<String>, example = "late,missing")]
+    pub timeliness: Option<String>,
+    /// Units per page (1–1000, default 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Default number of units an aggregate lists per page.
+pub const UNITS_PER_PAGE: u32 = 200;
+/// Most units an aggregate lists per page.
+pub const MAX_UNITS_PER_PAGE: u32 = 1000;
+
+/// Parses `limit` and `cursor` of an aggregate's unit list.
+fn units_page(
+    listing: &str,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> aggregates::UnitsPage {
+    let limit = query_int("limit", limit, 1, i64::from(MAX_UNITS_PER_PAGE), errors)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(UNITS_PER_PAGE);
+    let after = cursor.and_then(|c| match crate::pagination::decode_cursor(listing, c) {
+        Ok(key) => Some(key),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    });
+    aggregates::UnitsPage {
+        after,
+        limit: Some(limit),
+        timeliness: Vec::new(),
+    }
+}
+
+const TIMELINESS: [&str; 4] = ["on_time", "late", "missing", "pending"];
+
+fn query_timeliness(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Vec<String> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim) {
+        if TIMELINESS.contains(&part) {
+            out.push(part.to_owned());
+        } else {
+            errors.push(
+                FieldError::new("query:timeliness", "invalid_enum")
+                    .with("allowed", TIMELINESS.join(", ")),
+            );
+            break;
+        }
+    }
+    out
 }
 
 /// Compliance of a period.
@@ -181,7 +243,8 @@ pub struct ComplianceParams {
 /// valid during the period): its report's status, first and last submission, whether it was
 /// on time, late, missing (deadline passed) or pending (period still open), and how often it
 /// was returned; with totals, the reporting rate (reported / expected) and the on-time rate
-/// (on time / expected).
+/// (on time / expected). The totals count every expected unit; the list is paged (`limit`,
+/// `cursor`, 200 units by default) and may be narrowed by `timeliness`.
 #[utoipa::path(
     tag = "aggregates",
     operation_id = "get_compliance",
@@ -206,10 +269,20 @@ pub async fn compliance(
     let mut errors = Vec::new();
     let period = query_period(params.period.as_deref(), &mut errors);
     let kind = query_unit_kind(params.unit_kind.as_deref(), &mut errors);
+    let mut page = units_page(
+        "compliance",
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        &mut errors,
+    );
+    page.timeliness = query_timeliness(params.timeliness.as_deref(), &mut errors);
     let period = finish(period, errors)?;
     cache::respond(&state, &req, move |store| {
-        let view = aggregates::compliance(store, period, kind.as_deref())?;
-        cache::json(&to_wire::<_, ComplianceResponse>(&view)?)
+        let view = aggregates::compliance(store, period, kind.as_deref(), &page)?;
+        let next = view.next_after.as_deref();
+        let mut body: ComplianceResponse = to_wire(&view)?;
+        body.next_cursor = next.map(|k| crate::pagination::encode_cursor("compliance", k));
+        cache::json(&body)
     })
     .await
 }
@@ -276,6 +349,10 @@ pub struct RollUpResponse {
     pub contributing: Vec<ContributionBody>,
     /// Units that report the indicator without a counted value.
     pub missing: Vec<UnitRefBody>,
+    /// Pass as `cursor` for the next page; absent on the last page. A page holds the first
+    /// `limit` units by code (after the cursor) that contribute or are missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Query of the indicator roll-up.
@@ -289,6 +366,11 @@ pub struct RollUpParams {
         example = "2025-09"
     )]
     pub period: Option<String>,
+    /// Units per page (1–1000, default 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// An indicator rolled up over the units.
@@ -296,7 +378,8 @@ pub struct RollUpParams {
 /// The province's value of an indicator for a period, from the values in the units' submitted
 /// and accepted reports, by the indicator's roll-up method (`ratio_of_sums` sums the
 /// numerators and the denominators, never averages percentages), with the contributing units
-/// and the units that report the indicator but have no counted value.
+/// and the units that report the indicator but have no counted value. The value and the counts
+/// cover every unit; the two lists are paged together by unit code (`limit`, `cursor`).
 #[utoipa::path(
     tag = "aggregates",
     operation_id = "get_indicator_roll_up",
@@ -325,10 +408,20 @@ pub async fn indicator_roll_up(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut errors = Vec::new();
-    let period = finish(query_period(params.period.as_deref(), &mut errors), errors)?;
+    let period = query_period(params.period.as_deref(), &mut errors);
+    let page = units_page(
+        "roll-up",
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        &mut errors,
+    );
+    let period = finish(period, errors)?;
     cache::respond(&state, &req, move |store| {
-        let view = aggregates::roll_up(store, id, period)?;
-        cache::json(&to_wire::<_, RollUpResponse>(&view)?)
+        let view = aggregates::roll_up(store, id, period, &page)?;
+        let next = view.next_after.as_deref();
+        let mut body: RollUpResponse = to_wire(&view)?;
+        body.next_cursor = next.map(|k| crate::pagination::encode_cursor("roll-up", k));
+        cache::json(&body)
     })
     .await
 }

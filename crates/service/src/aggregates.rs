@@ -124,15 +124,31 @@ pub struct Compliance {
     pub deadline_passed: bool,
     /// Counts and rates.
     pub totals: ComplianceTotals,
-    /// Every expected unit, by kind and code.
+    /// The expected units of this page (all of them without a page), by kind and code.
     pub units: Vec<UnitCompliance>,
+    /// The key (`kind/code`) of the last unit listed, when more follow.
+    pub next_after: Option<String>,
 }
 
-/// Compliance of `period` for units of `unit_kind` (department and commune when none).
+/// Which units of an aggregate to list: those after a key, at most a number of them.
+#[derive(Debug, Clone, Default)]
+pub struct UnitsPage {
+    /// Only units after this key (compliance: `kind/code`; roll-up: the unit code).
+    pub after: Option<String>,
+    /// At most this many (`None`: every one).
+    pub limit: Option<u32>,
+    /// Compliance only: list only units of these timeliness values (`on_time`, `late`,
+    /// `missing`, `pending`); empty for all. The totals always count every expected unit.
+    pub timeliness: Vec<String>,
+}
+
+/// Compliance of `period` for units of `unit_kind` (department and commune when none), with
+/// the units of `page` listed.
 pub fn compliance(
     store: &Store,
     period: Period,
     unit_kind: Option<&str>,
+    page: &UnitsPage,
 ) -> Result<Compliance, ServiceError> {
     let kinds: Vec<String> = match unit_kind {
         Some(k) => vec![k.to_owned()],
@@ -145,15 +161,39 @@ pub fn compliance(
         first_day: period.first_day(),
         last_day: period.last_day(),
     };
-    let (deadline, rows, counts) = store.read(|conn| {
-        Ok((
-            crate::reporting_rules::deadline_for(conn, period)?,
-            repo::compliance_rows(conn, &expected)?,
-            repo::compliance_counts(conn, &expected)?,
-        ))
-    })?;
     let as_of = today();
+    let after = page.after.as_deref().and_then(|key| key.split_once('/'));
+    let wants = |t: &str| page.timeliness.is_empty() || page.timeliness.iter().any(|w| w == t);
+    let (deadline, mut rows, counts) = store.read(|conn| {
+        let deadline = crate::reporting_rules::deadline_for(conn, period)?;
+        let passed = as_of > deadline;
+        let selection = repo::CompliancePage {
+            after,
+            // One more than asked tells whether another page follows.
+            limit: page.limit.map(|n| i64::from(n) + 1),
+            on_time: wants("on_time"),
+            late: wants("late"),
+            not_submitted: if passed {
+                wants("missing")
+            } else {
+                wants("pending")
+            },
+        };
+        let rows = if selection.on_time || selection.late || selection.not_submitted {
+            repo::compliance_rows(conn, &expected, &selection)?
+        } else {
+            Vec::new()
+        };
+        Ok((deadline, rows, repo::compliance_counts(conn, &expected)?))
+    })?;
     let deadline_passed = as_of > deadline;
+    let next_after = match page.limit {
+        Some(n) if rows.len() > n as usize => {
+            rows.truncate(n as usize);
+            rows.last().map(|r| format!("{}/{}", r.kind, r.unit))
+        }
+        _ => None,
+    };
     let units = rows
         .into_iter()
         .map(|r| {
@@ -201,6 +241,7 @@ pub fn compliance(
             on_time_rate: percent(counts.on_time, counts.expected),
         },
         units,
+        next_after,
     })
 }
 
@@ -263,11 +304,14 @@ pub struct RollUpView {
     /// Contributions left out of a ratio of sums for lack of a numerator or denominator.
     pub without_ratio_count: i64,
     /// Units expected and missing.
-    pub missing_count: usize,
-    /// The counted values, by unit.
+    pub missing_count: i64,
+    /// The counted values, by unit (of this page's units).
     pub contributing: Vec<Contribution>,
-    /// Units expected to report the indicator without a counted value.
+    /// Units expected to report the indicator without a counted value (of this page's units).
     pub missing: Vec<UnitRef>,
+    /// The code of the last unit listed, when more follow. A page lists the first units by
+    /// code (after the previous page's) that either contribute or are missing.
+    pub next_after: Option<String>,
 }
 
 fn yes(c: &repo::ContributionRow) -> Option<bool> {
@@ -281,7 +325,6 @@ struct Rolled {
     value: Option<f64>,
     text: Option<String>,
     sums: repo::RollUpSums,
-    contributions: Vec<repo::ContributionRow>,
 }
 
 fn roll(
@@ -291,7 +334,13 @@ fn roll(
     period: &str,
 ) -> Result<Rolled, ServiceError> {
     let sums = repo::roll_up_sums(conn, indicator_id, period)?;
-    let contributions = repo::contributions(conn, indicator_id, period)?;
+    // Only `all`, `any` and `latest` need every contribution; the others are the sums.
+    let contributions = match method {
+        RollUp::All | RollUp::Any | RollUp::Latest => {
+            repo::contributions(conn, indicator_id, period, repo::CodePage::default())?
+        }
+        _ => Vec::new(),
+    };
     let mut text = None;
     let value = match method {
         RollUp::Sum => sums.sum_value,
@@ -334,15 +383,16 @@ fn roll(
         value: value.filter(|v| v.is_finite()).map(round2),
         text,
         sums,
-        contributions,
     })
 }
 
-/// The roll-up of an indicator over the units' counted values for a period.
+/// The roll-up of an indicator over the units' counted values for a period, with the
+/// contributing and missing units of `page` (its `timeliness` is ignored).
 pub fn roll_up(
     store: &Store,
     indicator_id: i64,
     period: Period,
+    page: &UnitsPage,
 ) -> Result<RollUpView, ServiceError> {
     store.read(|conn| {
         let (_, code, name, measure, method) =
@@ -352,14 +402,36 @@ pub fn roll_up(
         let method_enum = RollUp::from_text(&method)
             .ok_or_else(|| ServiceError::Internal(format!("indicator {indicator_id}: roll_up")))?;
         let p = period.to_string();
+        let days = (period.first_day(), period.last_day());
         let rolled = roll(conn, indicator_id, method_enum, &p)?;
-        let missing = repo::missing_for_indicator(
-            conn,
-            indicator_id,
-            &p,
-            period.first_day(),
-            period.last_day(),
-        )?;
+        // One more than asked of each list tells whether another page follows.
+        let selection = repo::CodePage {
+            after: page.after.as_deref(),
+            limit: page.limit.map(|n| i64::from(n) + 1),
+        };
+        let mut contributing = repo::contributions(conn, indicator_id, &p, selection)?;
+        let mut missing = repo::missing_for_indicator(conn, indicator_id, &p, days, selection)?;
+        let missing_count = if page.limit.is_none() && page.after.is_none() {
+            i64::try_from(missing.len()).unwrap_or(i64::MAX)
+        } else {
+            repo::missing_count_for_indicator(conn, indicator_id, &p, days)?
+        };
+        let mut next_after = None;
+        if let Some(limit) = page.limit {
+            let limit = limit as usize;
+            let mut codes: Vec<&str> = contributing
+                .iter()
+                .map(|c| c.unit.as_str())
+                .chain(missing.iter().map(|m| m.unit.as_str()))
+                .collect();
+            if codes.len() > limit {
+                codes.sort_unstable();
+                let last = codes[limit - 1].to_owned();
+                contributing.retain(|c| c.unit <= last);
+                missing.retain(|m| m.unit <= last);
+                next_after = Some(last);
+            }
+        }
         let ratio = method_enum == RollUp::RatioOfSums;
         Ok(RollUpView {
             indicator_id,
@@ -378,9 +450,8 @@ pub fn roll_up(
             } else {
                 0
             },
-            missing_count: missing.len(),
-            contributing: rolled
-                .contributions
+            missing_count,
+            contributing: contributing
                 .into_iter()
                 .map(|c| Contribution {
                     unit: c.unit,
@@ -399,6 +470,7 @@ pub fn roll_up(
                     name: u.name,
                 })
                 .collect(),
+            next_after,
         })
     })
 }

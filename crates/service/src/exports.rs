@@ -586,7 +586,12 @@ fn status_vi(s: &str) -> &'static str {
 /// Compliance of a period.
 pub fn compliance(store: &Store, q: &ExportQuery) -> Result<Sheet, ServiceError> {
     let period = q.period.ok_or_else(|| required("period"))?;
-    let c: Compliance = aggregates::compliance(store, period, q.unit_kind.as_deref())?;
+    let c: Compliance = aggregates::compliance(
+        store,
+        period,
+        q.unit_kind.as_deref(),
+        &aggregates::UnitsPage::default(),
+    )?;
     let columns = vec![
         Column {
             header: "Stt",

@@ -1286,3 +1286,131 @@ async fn aggregates_answer_304_while_the_data_stands_and_never_go_stale() {
     assert_eq!(response.status(), 200);
     assert_eq!(json(response).await, after);
 }
+
+/// Follows `next_cursor` from `first` (a path with its query) and returns every page.
+async fn all_pages(app: &TestApp, first: &str) -> Vec<Value> {
+    let mut pages = vec![get_json(app, VIEWER, first).await];
+    while let Some(cursor) = pages.last().unwrap()["next_cursor"].as_str() {
+        let next = format!("{first}&cursor={cursor}");
+        pages.push(get_json(app, VIEWER, &next).await);
+        assert!(pages.len() < 1000, "cursor loop");
+    }
+    pages
+}
+
+fn codes(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["unit"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The unit lists of compliance and roll-up are paged by keyset cursors, narrowed by
+/// timeliness, and the totals never change with the page.
+#[tokio::test]
+async fn compliance_and_roll_up_lists_page_by_cursor_and_filter_by_timeliness() {
+    let app = spawn_app().await;
+    let a = arrange(&app).await;
+    let base = format!("/api/v1/aggregates/compliance?period={PERIOD}");
+    let whole = get_json(&app, VIEWER, &format!("{base}&limit=1000")).await;
+    assert!(whole.get("next_cursor").is_none());
+    let all: Vec<Value> = whole["units"].as_array().unwrap().clone();
+    assert!(all.len() > 7, "{}", all.len());
+    let pages = all_pages(&app, &format!("{base}&limit=7")).await;
+    assert_eq!(pages.len(), all.len().div_ceil(7));
+    let mut paged = Vec::new();
+    for p in &pages {
+        assert!(p["units"].as_array().unwrap().len() <= 7);
+        assert_eq!(p["totals"], whole["totals"]);
+        paged.extend(p["units"].as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(paged, all);
+    // "Who is late": exactly the late and missing units, in order, over pages of 2.
+    let wanted: Vec<Value> = all
+        .iter()
+        .filter(|u| u["timeliness"] == "late" || u["timeliness"] == "missing")
+        .cloned()
+        .collect();
+    assert!(!wanted.is_empty());
+    let late: Vec<Value> = all_pages(&app, &format!("{base}&timeliness=late,missing&limit=2"))
+        .await
+        .iter()
+        .flat_map(|p| p["units"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(late, wanted);
+    let on_time = get_json(&app, VIEWER, &format!("{base}&timeliness=on_time")).await;
+    assert!(on_time["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["timeliness"] == "on_time"));
+    assert_eq!(
+        i64::try_from(on_time["units"].as_array().unwrap().len()).unwrap(),
+        i(&on_time["totals"]["on_time"])
+    );
+
+    // Roll-up: both lists paged together by unit code.
+    for id in [a.ratio, a.count, a.rolled] {
+        let first = format!("/api/v1/aggregates/indicators/{id}?period={PERIOD}");
+        let whole = get_json(&app, VIEWER, &format!("{first}&limit=1000")).await;
+        let pages = all_pages(&app, &format!("{first}&limit=2")).await;
+        let (mut contributing, mut missing) = (Vec::new(), Vec::new());
+        for p in &pages {
+            let listed = codes(&p["contributing"]).len() + codes(&p["missing"]).len();
+            assert!(listed <= 2, "{p}");
+            for key in [
+                "value",
+                "contributing_count",
+                "missing_count",
+                "numerator_sum",
+            ] {
+                assert_eq!(p[key], whole[key], "{key}");
+            }
+            contributing.extend(codes(&p["contributing"]));
+            missing.extend(codes(&p["missing"]));
+        }
+        assert_eq!(contributing, codes(&whole["contributing"]));
+        assert_eq!(missing, codes(&whole["missing"]));
+        assert_eq!(
+            i64::try_from(missing.len()).unwrap(),
+            i(&whole["missing_count"])
+        );
+    }
+
+    // Bad paging is a 400 naming the parameter.
+    for (query, field) in [
+        ("&limit=0", "limit"),
+        ("&limit=1001", "limit"),
+        ("&cursor=bm90LWEtY3Vyc29y", "cursor"),
+        ("&timeliness=soon", "timeliness"),
+    ] {
+        let response = app
+            .request_as(VIEWER, Method::GET, &format!("{base}{query}"))
+            .await
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 400, "invalid_query").await;
+        assert_eq!(
+            problem["errors"][0]["parameter"], field,
+            "{query}: {problem}"
+        );
+    }
+    // A roll-up cursor is not a compliance cursor.
+    let first = format!(
+        "/api/v1/aggregates/indicators/{}?period={PERIOD}&limit=1",
+        a.ratio
+    );
+    let cursor = get_json(&app, VIEWER, &first).await["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = app
+        .request_as(VIEWER, Method::GET, &format!("{base}&cursor={cursor}"))
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "invalid_query").await;
+}
