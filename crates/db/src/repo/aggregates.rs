@@ -285,10 +285,21 @@ pub struct RollUpSums {
 /// one indicator cheaper to scan whole (every period's) than to probe per report, is held to
 /// the probe by a `LATERAL` subquery that cannot be pulled up (`OFFSET 0`): on the national
 /// set, 3,000 index probes (16 ms) instead of 216,000 values hashed (95 ms).
-fn contributions_from(conn: &DbConn) -> &'static str {
+///
+/// With `units` the rows are driven from the units in code order (`u.code`), so that a page
+/// of them (`ORDER BY u.code LIMIT n`) stops after `n` probes; without, from the period's
+/// reports (for sums over all of them; `r.unit_code` names the unit).
+fn contributions_from(conn: &DbConn, units: bool) -> &'static str {
     match conn {
+        DbConn::Postgresql(_) if !units => {
+            " FROM reports r \
+             CROSS JOIN LATERAL (SELECT v.value, v.numerator, v.denominator, v.value_text \
+                 FROM report_indicator_values v \
+                 WHERE v.report_id = r.id AND v.indicator_id = ? OFFSET 0) v \
+             WHERE r.period = ? AND r.status IN ('submitted', 'accepted')"
+        }
         DbConn::Postgresql(_) => {
-            " FROM reports r JOIN units u ON u.code = r.unit_code \
+            " FROM units u JOIN reports r ON r.unit_code = u.code \
              CROSS JOIN LATERAL (SELECT v.value, v.numerator, v.denominator, v.value_text \
                  FROM report_indicator_values v \
                  WHERE v.report_id = r.id AND v.indicator_id = ? OFFSET 0) v \
@@ -341,7 +352,7 @@ pub fn contributions(
     period: &str,
     page: CodePage<'_>,
 ) -> QueryResult<Vec<ContributionRow>> {
-    let from = contributions_from(conn);
+    let from = contributions_from(conn, true);
     let mut binds = vec![Bind::BigInt(indicator_id), Bind::Text(period.to_owned())];
     let after = page.after(&mut binds);
     let limit = page.limit(&mut binds);
@@ -367,7 +378,7 @@ pub fn roll_up_sums(conn: &mut DbConn, indicator_id: i64, period: &str) -> Query
          CAST(SUM(CASE WHEN {both} THEN v.numerator END) AS DOUBLE PRECISION) AS sum_numerator, \
          CAST(SUM(CASE WHEN {both} THEN v.denominator END) AS DOUBLE PRECISION) AS sum_denominator\
          {}",
-        contributions_from(conn)
+        contributions_from(conn, false)
     );
     load::<RollUpSums>(
         conn,
@@ -403,8 +414,8 @@ fn missing_from(
          AND EXISTS (SELECT 1 FROM catalog_unit_roles c WHERE c.item_kind = 'indicator' \
              AND c.item_id = ? AND c.role IN ('reporting', 'lead') \
              AND (c.unit_code = u.code OR c.unit_kind = u.kind)) \
-         AND u.code NOT IN (SELECT u.code{})",
-        contributions_from(conn)
+         AND u.code NOT IN (SELECT r.unit_code{})",
+        contributions_from(conn, false)
     );
     let binds = vec![
         Bind::Date(last_day),
