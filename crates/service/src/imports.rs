@@ -572,12 +572,45 @@ pub(crate) fn run_as(
     let mut pooled = store.conn()?;
     let conn: &mut DbConn = &mut pooled;
     dtihub_db::backend::write_transaction(conn, |conn| -> Result<Answer, ImportError> {
+        // The change-feed events (one per changed indicator value: a million for a million
+        // new values) are numbered once and written in multi-row inserts just before commit,
+        // not one counter update and insert each.
+        let changes = crate::changes::Collector::start();
+        let answer = apply(
+            conn,
+            actor,
+            principal,
+            request,
+            &reopen,
+            key,
+            &fingerprint,
+            job,
+        )?;
+        changes.flush(conn)?;
+        Ok(answer)
+    })
+}
+
+/// The import's transaction: claims the key, checks and classifies the rows, writes them,
+/// and records the import (and the job's success).
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    conn: &mut DbConn,
+    actor: &Actor,
+    principal: &Principal,
+    request: &ImportRequest,
+    reopen: &dyn Fn() -> Result<File, ImportError>,
+    key: Option<&str>,
+    fingerprint: &str,
+    job: Option<JobFence<'_>>,
+) -> Result<Answer, ImportError> {
+    {
         if let Some(k) = key {
             if !repo::imports::try_lock(conn, lock_id(&actor.id, k))? {
                 return Err(ImportError::KeyInUse);
             }
             if let Some(stored) = repo::imports::find_key(conn, &actor.id, k)? {
-                return replay(&stored, &fingerprint);
+                return replay(&stored, fingerprint);
             }
         }
         let (summary, plan, rows_total) = evaluate(conn, principal, request, reopen()?, true)?;
@@ -614,7 +647,7 @@ pub(crate) fn run_as(
                 &ImportKeyRow {
                     actor: actor.id.clone(),
                     idem_key: k.to_owned(),
-                    request_hash: fingerprint.clone(),
+                    request_hash: fingerprint.to_owned(),
                     status_code: if outcome.summary.status == "rejected" {
                         422
                     } else {
@@ -635,7 +668,7 @@ pub(crate) fn run_as(
             }
         }
         Ok(Answer::Fresh(outcome))
-    })
+    }
 }
 
 /// How a dry run ends: always in a rollback, carrying its summary out.
@@ -1540,6 +1573,11 @@ impl Plan {
     /// one audit entry, then the staged rows are upserted into them set-wise.
     fn write(self, conn: &mut DbConn, actor: &Actor, import_id: &str) -> Result<(), ServiceError> {
         if !self.staged {
+            return Ok(());
+        }
+        if self.changed.is_empty() {
+            // Every row is identical to what is stored.
+            repo::imports::drop_stage(conn)?;
             return Ok(());
         }
         let at = now();
