@@ -585,6 +585,7 @@ pub(crate) fn run_as(
             key,
             &fingerprint,
             job,
+            &changes,
         )?;
         changes.flush(conn)?;
         Ok(answer)
@@ -603,6 +604,7 @@ fn apply(
     key: Option<&str>,
     fingerprint: &str,
     job: Option<JobFence<'_>>,
+    changes: &crate::changes::Collector,
 ) -> Result<Answer, ImportError> {
     {
         if let Some(k) = key {
@@ -616,7 +618,7 @@ fn apply(
         let (summary, plan, rows_total) = evaluate(conn, principal, request, reopen()?, true)?;
         let id = job.map_or_else(|| uuid::Uuid::now_v7().to_string(), |j| j.id.to_owned());
         if summary.status != "rejected" {
-            plan.write(conn, actor, &id)?;
+            plan.write(conn, actor, &id, changes)?;
         }
         let outcome = Outcome {
             id: Some(id.clone()),
@@ -1486,6 +1488,10 @@ fn evaluate(
     ))
 }
 
+/// Change-feed events an import holds before writing them (numbered in order, under the
+/// feed counter's lock held to commit, so the feed's order is kept).
+const EVENT_BATCH: usize = 20_000;
+
 /// A group's index as the staging tables store it.
 fn index_of(g: usize) -> i64 {
     i64::try_from(g).unwrap_or(i64::MAX)
@@ -1571,7 +1577,13 @@ fn value_changes(changes: &[StagedValueChange]) -> (Vec<IndicatorValue>, Vec<Ind
 impl Plan {
     /// Writes the changed reports: each gets its version bump (or is created as a draft) and
     /// one audit entry, then the staged rows are upserted into them set-wise.
-    fn write(self, conn: &mut DbConn, actor: &Actor, import_id: &str) -> Result<(), ServiceError> {
+    fn write(
+        self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        import_id: &str,
+        changes: &crate::changes::Collector,
+    ) -> Result<(), ServiceError> {
         if !self.staged {
             return Ok(());
         }
@@ -1683,6 +1695,10 @@ impl Plan {
                 &after,
             ) {
                 crate::changes::emit(conn, actor, change)?;
+            }
+            // Written in batches: a million events held until commit would take gigabytes.
+            if crate::changes::collected() >= EVENT_BATCH {
+                changes.flush(conn)?;
             }
         }
         repo::imports::stage_groups(conn, &created)?;
