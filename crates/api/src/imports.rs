@@ -12,9 +12,11 @@ use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use dtihub_domain::access::Permission;
 use dtihub_domain::period::Period;
 use dtihub_domain::FieldError;
+use dtihub_service::imports::jobs::{self, Enqueued, Waker};
 use dtihub_service::imports::template::{self, TemplateFormat};
 use dtihub_service::imports::{
-    self, Answer, Format, IdScheme, ImportError, ImportRequest, InFlight, Kind, Mode, Outcome,
+    self, Answer, Format, IdScheme, ImportError, ImportRequest, InFlight, JobState, Kind, Mode,
+    Outcome, Status,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,11 @@ pub struct ImportSettings {
     pub key_retention_hours: u64,
     /// Keys of imports running in this process.
     pub in_flight: InFlight,
+    /// Uploads larger than this many bytes run as jobs even without `Prefer: respond-async`
+    /// (0: only when asked).
+    pub async_above_bytes: u64,
+    /// Wakes this instance's job worker when a job is enqueued.
+    pub jobs: Waker,
 }
 
 /// One offending row and field.
@@ -65,8 +72,14 @@ pub struct ImportResponse {
     pub id: Option<String>,
     /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
+    /// Where the import stands: `succeeded` once it ran (every synchronous answer), or, for an
+    /// import run as a job, `queued`, `running` or `failed` (it could not run; nothing
+    /// written).
+    #[schema(example = "succeeded")]
+    pub state: String,
     /// `completed` (every row applied or identical), `partial` (partial mode: the valid rows
-    /// written, the others rejected) or `rejected` (atomic mode: nothing written).
+    /// written, the others rejected) or `rejected` (atomic mode: nothing written); for a job
+    /// not yet run, its `state`.
     #[schema(example = "completed")]
     pub status: String,
     /// Rows that added an item to a report.
@@ -77,8 +90,12 @@ pub struct ImportResponse {
     pub ignored: u64,
     /// Rows rejected.
     pub rejected: u64,
-    /// One entry per offending row and field.
+    /// One entry per offending row and field (for a failed job, per offending field of the
+    /// file, with row 0).
     pub errors: Vec<ImportRowError>,
+    /// Why a job failed (`malformed_file`, `too_many_rows`, `idempotency_key_reused`,
+    /// `attempts_exhausted`, `internal_error`); null otherwise.
+    pub failure: Option<String>,
 }
 
 /// Options of an import.
@@ -218,13 +235,69 @@ fn response_of(o: &Outcome, lang: Lang) -> ImportResponse {
     ImportResponse {
         id: o.id.clone(),
         dry_run: o.dry_run,
+        state: JobState::Succeeded.as_str().to_owned(),
         status: o.summary.status.clone(),
         imported: o.summary.imported,
         updated: o.summary.updated,
         ignored: o.summary.ignored,
         rejected: o.summary.rejected,
         errors: row_errors(o, lang),
+        failure: None,
     }
+}
+
+/// The answer for a job that has not run (yet, or at all).
+fn job_response(
+    id: &str,
+    state: JobState,
+    failure: Option<&imports::Failure>,
+    lang: Lang,
+) -> ImportResponse {
+    ImportResponse {
+        id: Some(id.to_owned()),
+        dry_run: false,
+        state: state.as_str().to_owned(),
+        status: state.as_str().to_owned(),
+        imported: 0,
+        updated: 0,
+        ignored: 0,
+        rejected: 0,
+        errors: failure
+            .map(|f| {
+                f.errors
+                    .iter()
+                    .map(|e| ImportRowError {
+                        row: 0,
+                        column: e.pointer.clone(),
+                        code: e.code.clone(),
+                        message: i18n::field_message(&e.code, &e.params, lang),
+                        value: None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        failure: failure.map(|f| f.code.clone()),
+    }
+}
+
+/// Whether the request prefers an asynchronous answer (RFC 7240 `Prefer: respond-async`).
+fn prefers_async(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::HeaderName::from_static("prefer"))
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| {
+            p.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("respond-async"))
+        })
+}
+
+fn replayed_header(response: &mut HttpResponse) {
+    response.headers_mut().insert(
+        header::HeaderName::from_static("idempotent-replayed"),
+        header::HeaderValue::from_static("true"),
+    );
 }
 
 /// A rejected atomic import: a problem document (422) extended with the summary's counts, and
@@ -307,11 +380,20 @@ fn rejected_response(req: &HttpRequest, o: &Outcome, lang: Lang) -> HttpResponse
 /// `Idempotent-Replayed: true`; with a different body, 422 `idempotency_key_reused`; while the
 /// first request still runs, 409 `idempotency_key_in_use`. The key is stored in the same
 /// transaction as the data.
+///
+/// Large imports may run as jobs: with `Prefer: respond-async` (RFC 7240), or when the upload
+/// is larger than the configured threshold, the answer is `202 Accepted` with `Location:
+/// /api/v1/imports/{id}` and the import's id and `state` (`queued`); `GET` on the location
+/// answers `queued`, `running`, `failed`, or, once it ran, `succeeded` with the summary a
+/// synchronous request would have had (a rejected atomic import included). The same
+/// `Idempotency-Key` and body answer the same job (202, `Idempotent-Replayed: true`) until it
+/// ran, then its stored response. Dry runs always answer at once.
 #[utoipa::path(
     tag = "imports",
     params(
         ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; retries with the same key and body are applied once"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async`: run the import as a job and answer 202 at once (RFC 7240)"),
     ),
     request_body(
         description = "The rows: CSV, a JSON array of row objects, or XLSX",
@@ -325,6 +407,12 @@ fn rejected_response(req: &HttpRequest, o: &Outcome, lang: Lang) -> HttpResponse
     responses(
         (status = 200, description = "Applied (`completed`), or partly applied (`partial`); a dry run's summary", body = ImportResponse,
             headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored response of an earlier request with the same key"))),
+        (status = 202, description = "Accepted as a job (`Prefer: respond-async`, or a large upload): poll the `Location`", body = ImportResponse,
+            headers(
+                ("Location" = String, description = "`/api/v1/imports/{id}`: the job's state, then its summary"),
+                ("Preference-Applied" = String, description = "`respond-async` when the request asked for it"),
+                ("Idempotent-Replayed" = String, description = "`true` when an earlier request with the same key enqueued this job"),
+            )),
         (status = 400, description = "Malformed file (not UTF-8, NUL characters, ragged rows, unknown or missing columns, invalid JSON), a bad query parameter or a bad `Idempotency-Key`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not import (neither save reports nor `imports:write`)", body = Problem, content_type = "application/problem+json"),
@@ -388,30 +476,66 @@ pub async fn create(
     let actor = caller.actor();
     let principal = caller.principal.clone();
     let store = state.store.clone();
+    let lang = Lang::from_request(&req);
+    let asked_async = prefers_async(&req);
+    if !dry_run
+        && (asked_async || (settings.async_above_bytes > 0 && size > settings.async_above_bytes))
+    {
+        let enqueued =
+            web::block(move || jobs::enqueue(&store, &actor, &principal, &request, &file))
+                .await?
+                .map_err(import_error)?;
+        settings.jobs.wake();
+        let (id, state, replayed) = match enqueued {
+            Enqueued::Accepted {
+                id,
+                state,
+                replayed,
+            } => (id, state, replayed),
+            Enqueued::Replayed(outcome) => {
+                let mut response = outcome_response(&req, &outcome, lang);
+                replayed_header(&mut response);
+                return Ok(response);
+            }
+        };
+        let mut response = HttpResponse::Accepted();
+        response
+            .insert_header((header::LOCATION, format!("/api/v1/imports/{id}")))
+            .insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+        if asked_async {
+            response.insert_header(("Preference-Applied", "respond-async"));
+        }
+        let mut response = response.json(job_response(&id, state, None, lang));
+        if replayed {
+            replayed_header(&mut response);
+        }
+        return Ok(response);
+    }
     let in_flight = settings.in_flight.clone();
     let answer =
         web::block(move || imports::run(&store, &in_flight, &actor, &principal, &request, &file))
             .await?
             .map_err(import_error)?;
-    let lang = Lang::from_request(&req);
     let (outcome, replayed) = match answer {
         Answer::Fresh(o) => (o, false),
         Answer::Replayed(o) => (o, true),
     };
-    let mut response = if outcome.summary.status == "rejected" {
-        rejected_response(&req, &outcome, lang)
+    let mut response = outcome_response(&req, &outcome, lang);
+    if replayed {
+        replayed_header(&mut response);
+    }
+    Ok(response)
+}
+
+/// A finished import's answer: 200 with the summary, or 422 when atomic mode rejected it.
+fn outcome_response(req: &HttpRequest, outcome: &Outcome, lang: Lang) -> HttpResponse {
+    if outcome.summary.status == "rejected" {
+        rejected_response(req, outcome, lang)
     } else {
         HttpResponse::Ok()
             .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
-            .json(response_of(&outcome, lang))
-    };
-    if replayed {
-        response.headers_mut().insert(
-            header::HeaderName::from_static("idempotent-replayed"),
-            header::HeaderValue::from_static("true"),
-        );
+            .json(response_of(outcome, lang))
     }
-    Ok(response)
 }
 
 /// One row of a JSON upload (every field optional but `kind`, `unit`, `period`, `item`).
@@ -463,7 +587,7 @@ pub struct ImportRowBody {
     params(("id" = String, Path, description = "The import's id", pattern = "^[0-9a-f-]{36}$")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The import's summary", body = ImportResponse),
+        (status = 200, description = "The import's summary; for an import run as a job, its `state` (`queued`, `running`, `failed`) until it has run", body = ImportResponse),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not import", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such import of the caller's", body = Problem, content_type = "application/problem+json"),
@@ -481,8 +605,14 @@ pub async fn get(
     let id = path.into_inner();
     let store = state.store.clone();
     let principal = caller.principal.clone();
-    let outcome = web::block(move || imports::find(&store, &principal, &id)).await??;
-    Ok(HttpResponse::Ok().json(response_of(&outcome, Lang::from_request(&req))))
+    let status = web::block(move || imports::find(&store, &principal, &id)).await??;
+    let lang = Lang::from_request(&req);
+    let body = match &status {
+        Status::Finished(outcome) => response_of(outcome, lang),
+        Status::Pending { id, state } => job_response(id, *state, None, lang),
+        Status::Failed { id, failure } => job_response(id, JobState::Failed, Some(failure), lang),
+    };
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// A template for one kind of row, pre-filled with the caller's expected rows for a period.

@@ -486,6 +486,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Imports run as jobs: the upload, who sent it and how, and the job's state and lease.
+    import_jobs (id) {
+        id -> Text,
+        actor -> Text,
+        principal_json -> Text,
+        request_json -> Text,
+        idem_key -> Nullable<Text>,
+        request_hash -> Text,
+        body -> Binary,
+        status -> Text,
+        attempts -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        failure_json -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Points of each answered criterion of an assessment (self-assessed and verified).
     dti_criterion_scores (assessment_id, criterion_code) {
         assessment_id -> BigInt,
@@ -595,6 +615,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_events,
     imports,
     import_keys,
+    import_jobs,
     rate_limits,
     indicator_assessments,
     provincial_budgets,

@@ -221,7 +221,7 @@ pub fn check_password(password: &str, username: &str, pointer: &str) -> Result<(
 }
 
 /// Who is calling.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Subject {
     /// A person, by username.
     User(Username),
@@ -229,8 +229,9 @@ pub enum Subject {
     Client(String),
 }
 
-/// An authenticated caller with its current rights.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An authenticated caller with its current rights (serialisable, so that work deferred to a
+/// job runs with the rights its request had).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     /// Who.
     pub subject: Subject,

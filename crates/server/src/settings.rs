@@ -92,6 +92,16 @@ pub struct Settings {
     pub import_max_bytes: u64,
     /// Hours an import's idempotency key (and its response) is kept; at least 24.
     pub import_key_retention_hours: u64,
+    /// Uploads larger than this many bytes run as jobs (202) even without `Prefer:
+    /// respond-async`; 0: only when asked.
+    pub import_async_above_bytes: u64,
+    /// Whether this instance runs import jobs (any instance's worker may run any job).
+    pub import_worker: bool,
+    /// Seconds a worker's claim on a running job lasts without renewal (renewed every third);
+    /// a job whose worker died is taken over after it.
+    pub import_job_lease_secs: u64,
+    /// Milliseconds an idle worker waits between looks for jobs.
+    pub import_job_poll_ms: u64,
     /// Requests one authenticated user or client may make per rate-limit window (0: no
     /// limit, the default); beyond it, 429 with `Retry-After`.
     pub rate_limit_requests: u32,
@@ -128,6 +138,10 @@ struct Defaults {
     import_max_rows: u64,
     import_max_bytes: u64,
     import_key_retention_hours: u64,
+    import_async_above_bytes: u64,
+    import_worker: bool,
+    import_job_lease_secs: u64,
+    import_job_poll_ms: u64,
     rate_limit_requests: u32,
     rate_limit_window_secs: u64,
     aggregate_cache_mb: u64,
@@ -164,6 +178,10 @@ impl Default for Defaults {
             import_max_rows: 1_000_000,
             import_max_bytes: 512 * 1024 * 1024,
             import_key_retention_hours: 24,
+            import_async_above_bytes: 64 * 1024 * 1024,
+            import_worker: true,
+            import_job_lease_secs: 60,
+            import_job_poll_ms: 2_000,
             rate_limit_requests: 0,
             rate_limit_window_secs: 60,
             aggregate_cache_mb: 32,
@@ -228,6 +246,10 @@ impl Settings {
             import_max_rows: d.import_max_rows,
             import_max_bytes: d.import_max_bytes,
             import_key_retention_hours: d.import_key_retention_hours,
+            import_async_above_bytes: d.import_async_above_bytes,
+            import_worker: d.import_worker,
+            import_job_lease_secs: d.import_job_lease_secs,
+            import_job_poll_ms: d.import_job_poll_ms,
             rate_limit_requests: d.rate_limit_requests,
             rate_limit_window_secs: d.rate_limit_window_secs,
             aggregate_cache_mb: d.aggregate_cache_mb,

@@ -205,11 +205,28 @@ fn serve(
     let spec = routes::openapi();
     let route_table = web::Data::new(RouteTable::from_spec(&spec));
     let body_limit = settings.body_limit_bytes;
+    let in_flight = dtihub_service::imports::InFlight::default();
+    let jobs = dtihub_service::imports::jobs::Waker::default();
+    if settings.import_worker {
+        dtihub_service::imports::jobs::spawn_worker(
+            state.store.clone(),
+            in_flight.clone(),
+            &jobs,
+            dtihub_service::imports::jobs::JobSettings {
+                lease: Duration::from_secs(settings.import_job_lease_secs.max(3)),
+                poll: Duration::from_millis(settings.import_job_poll_ms.max(10)),
+                ..Default::default()
+            },
+        )
+        .context("starting the import job worker")?;
+    }
     let imports = web::Data::new(dtihub_api::imports::ImportSettings {
         max_rows: settings.import_max_rows.max(1),
         max_bytes: settings.import_max_bytes.max(1),
         key_retention_hours: settings.import_key_retention_hours.max(24),
-        in_flight: dtihub_service::imports::InFlight::default(),
+        in_flight,
+        async_above_bytes: settings.import_async_above_bytes,
+        jobs,
     });
 
     let mut server = HttpServer::new(move || {

@@ -129,6 +129,11 @@ impl Collector {
     }
 }
 
+/// How many events the transaction on this thread has collected and not yet written.
+pub(crate) fn collected() -> usize {
+    PENDING.with(|p| p.borrow().as_ref().map_or(0, Vec::len))
+}
+
 impl Drop for Collector {
     fn drop(&mut self) {
         let outer = self.outer.take();

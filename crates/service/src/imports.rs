@@ -12,6 +12,7 @@
 //! written; with `mode=partial` the valid rows are. A dry run does everything but write.
 //! An idempotency key is stored with the response in the same transaction as the data.
 
+pub mod jobs;
 pub mod parse;
 pub mod template;
 
@@ -20,9 +21,12 @@ use std::fs::File;
 use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, NaiveDate, Utc};
-use dtihub_db::models::{ImportKeyRow, ImportRow, ReportRow};
+use dtihub_db::models::{
+    ImportKeyRow, ImportRow, ReportRow, StageBudgetExecution, StageGroup, StageIndicatorValue,
+    StageProjectProgress, StageTaskProgress,
+};
 use dtihub_db::repo;
-use dtihub_db::repo::reports::ReportItems;
+use dtihub_db::repo::imports::{GroupCounts, StagedRows, StagedValueChange};
 use dtihub_db::DbConn;
 use dtihub_domain::access::Principal;
 use dtihub_domain::period::Period;
@@ -41,8 +45,8 @@ use sha2::{Digest, Sha256};
 use crate::audit;
 use crate::error::ServiceError;
 use crate::reports::{
-    self, content_of, evaluated_in, items_of, json_of, now, BudgetExecution, IndicatorValue,
-    ProjectProgress, ReportContent, TaskProgress,
+    self, evaluated_in, json_of, now, BudgetExecution, IndicatorValue, ProjectProgress,
+    TaskProgress,
 };
 use crate::store::{Actor, Store};
 
@@ -503,6 +507,27 @@ pub fn run(
     request: &ImportRequest,
     file: &File,
 ) -> Result<Answer, ImportError> {
+    run_as(store, in_flight, actor, principal, request, file, None)
+}
+
+/// The job an import runs for: its id (the import's) and the worker holding its lease. The
+/// job is marked succeeded in the import's transaction, and only while the worker still holds
+/// the lease, so a job taken over by another worker is applied once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JobFence<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) owner: &'a str,
+}
+
+pub(crate) fn run_as(
+    store: &Store,
+    in_flight: &InFlight,
+    actor: &Actor,
+    principal: &Principal,
+    request: &ImportRequest,
+    file: &File,
+    job: Option<JobFence<'_>>,
+) -> Result<Answer, ImportError> {
     let key = request
         .idempotency_key
         .as_deref()
@@ -517,6 +542,14 @@ pub fn run(
         if let Some(stored) = stored {
             return replay(&stored, &fingerprint);
         }
+        if job.is_none() {
+            // A job enqueued with this key and not finished holds it.
+            let pending =
+                store.read(|conn| Ok(repo::import_jobs::find_by_key(conn, &actor.id, k)?))?;
+            if pending.is_some_and(|j| j.status == "queued" || j.status == "running") {
+                return Err(ImportError::KeyInUse);
+            }
+        }
     }
     let reopen = || -> Result<File, ImportError> {
         let mut f = file
@@ -529,7 +562,7 @@ pub fn run(
     if request.dry_run {
         let mut pooled = store.conn()?;
         let conn: &mut DbConn = &mut pooled;
-        let (summary, _, _) = evaluate(conn, principal, request, reopen()?)?;
+        let summary = dry_run(conn, principal, request, reopen()?)?;
         return Ok(Answer::Fresh(Outcome {
             id: None,
             dry_run: true,
@@ -539,18 +572,53 @@ pub fn run(
     let mut pooled = store.conn()?;
     let conn: &mut DbConn = &mut pooled;
     dtihub_db::backend::write_transaction(conn, |conn| -> Result<Answer, ImportError> {
+        // The change-feed events (one per changed indicator value: a million for a million
+        // new values) are numbered once and written in multi-row inserts just before commit,
+        // not one counter update and insert each.
+        let changes = crate::changes::Collector::start();
+        let answer = apply(
+            conn,
+            actor,
+            principal,
+            request,
+            &reopen,
+            key,
+            &fingerprint,
+            job,
+            &changes,
+        )?;
+        changes.flush(conn)?;
+        Ok(answer)
+    })
+}
+
+/// The import's transaction: claims the key, checks and classifies the rows, writes them,
+/// and records the import (and the job's success).
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    conn: &mut DbConn,
+    actor: &Actor,
+    principal: &Principal,
+    request: &ImportRequest,
+    reopen: &dyn Fn() -> Result<File, ImportError>,
+    key: Option<&str>,
+    fingerprint: &str,
+    job: Option<JobFence<'_>>,
+    changes: &crate::changes::Collector,
+) -> Result<Answer, ImportError> {
+    {
         if let Some(k) = key {
             if !repo::imports::try_lock(conn, lock_id(&actor.id, k))? {
                 return Err(ImportError::KeyInUse);
             }
             if let Some(stored) = repo::imports::find_key(conn, &actor.id, k)? {
-                return replay(&stored, &fingerprint);
+                return replay(&stored, fingerprint);
             }
         }
-        let (summary, plan, rows_total) = evaluate(conn, principal, request, reopen()?)?;
-        let id = uuid::Uuid::now_v7().to_string();
+        let (summary, plan, rows_total) = evaluate(conn, principal, request, reopen()?, true)?;
+        let id = job.map_or_else(|| uuid::Uuid::now_v7().to_string(), |j| j.id.to_owned());
         if summary.status != "rejected" {
-            plan.write(conn, actor, &id)?;
+            plan.write(conn, actor, &id, changes)?;
         }
         let outcome = Outcome {
             id: Some(id.clone()),
@@ -581,7 +649,7 @@ pub fn run(
                 &ImportKeyRow {
                     actor: actor.id.clone(),
                     idem_key: k.to_owned(),
-                    request_hash: fingerprint.clone(),
+                    request_hash: fingerprint.to_owned(),
                     status_code: if outcome.summary.status == "rejected" {
                         422
                     } else {
@@ -593,8 +661,49 @@ pub fn run(
                 },
             )?;
         }
+        if let Some(j) = job {
+            if !repo::import_jobs::finish(conn, j.id, j.owner, "succeeded", None, at)? {
+                return Err(ServiceError::Conflict {
+                    code: "import_job_taken_over",
+                }
+                .into());
+            }
+        }
         Ok(Answer::Fresh(outcome))
-    })
+    }
+}
+
+/// How a dry run ends: always in a rollback, carrying its summary out.
+enum DryRun {
+    Done(Summary),
+    Failed(ImportError),
+}
+
+impl From<dtihub_db::DieselError> for DryRun {
+    fn from(e: dtihub_db::DieselError) -> Self {
+        DryRun::Failed(e.into())
+    }
+}
+
+/// Runs everything a real run does up to the write (staging and classifying included) in a
+/// transaction that is always rolled back, so the summary is the real run's.
+fn dry_run(
+    conn: &mut DbConn,
+    principal: &Principal,
+    request: &ImportRequest,
+    file: File,
+) -> Result<Summary, ImportError> {
+    use dtihub_db::Connection;
+    let outcome = conn.transaction::<(), DryRun, _>(|conn| {
+        let (summary, _, _) =
+            evaluate(conn, principal, request, file, false).map_err(DryRun::Failed)?;
+        Err(DryRun::Done(summary))
+    });
+    match outcome {
+        Err(DryRun::Done(summary)) => Ok(summary),
+        Err(DryRun::Failed(e)) => Err(e),
+        Ok(()) => Err(ServiceError::Internal("a dry run committed".into()).into()),
+    }
 }
 
 fn replay(stored: &ImportKeyRow, fingerprint: &str) -> Result<Answer, ImportError> {
@@ -606,18 +715,94 @@ fn replay(stored: &ImportKeyRow, fingerprint: &str) -> Result<Answer, ImportErro
     Ok(Answer::Replayed(outcome))
 }
 
-/// An import by id, if the caller ran it (admins see every import).
-pub fn find(store: &Store, principal: &Principal, id: &str) -> Result<Outcome, ServiceError> {
-    let row = store.read(|conn| Ok(repo::imports::find_import(conn, id)?))?;
+/// An import by id, if the caller ran it (admins see every import): its outcome once it ran,
+/// or, for an import run as a job, the job's state.
+pub fn find(store: &Store, principal: &Principal, id: &str) -> Result<Status, ServiceError> {
+    // The job first: it succeeds in the transaction that writes the import record, so a job
+    // read as succeeded has its record.
+    let (row, job) = store.read(|conn| {
+        let job = repo::import_jobs::find(conn, id)?;
+        Ok((repo::imports::find_import(conn, id)?, job))
+    })?;
     let admin = principal.has_role(dtihub_domain::access::Role::Admin)
         || principal.has_scope(dtihub_domain::access::Scope::Admin);
-    match row {
-        Some(r) if admin || r.actor == principal.actor_id() => {
-            serde_json::from_str(&r.summary_json)
-                .map_err(|e| ServiceError::Internal(format!("stored import summary: {e}")))
-        }
+    let visible = |actor: &str| admin || actor == principal.actor_id();
+    match (row, job) {
+        (Some(r), _) if visible(&r.actor) => serde_json::from_str(&r.summary_json)
+            .map(Status::Finished)
+            .map_err(|e| ServiceError::Internal(format!("stored import summary: {e}"))),
+        (None, Some(j)) if visible(&j.actor) => Ok(jobs::status_of(&j)),
         _ => Err(ServiceError::NotFound { entity: "import" }),
     }
+}
+
+/// Where an import stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// It ran (synchronously, or as a job that succeeded): its outcome.
+    Finished(Outcome),
+    /// A job queued or running.
+    Pending {
+        /// The import's id.
+        id: String,
+        /// `queued` or `running`.
+        state: JobState,
+    },
+    /// A job that failed without running the import (nothing was written).
+    Failed {
+        /// The import's id.
+        id: String,
+        /// Why.
+        failure: Failure,
+    },
+}
+
+/// The state of an import run as a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// A worker runs it.
+    Running,
+    /// It ran (its summary may still reject every row).
+    Succeeded,
+    /// It could not run.
+    Failed,
+}
+
+impl JobState {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+/// Why a job failed: what the synchronous request would have answered instead of a summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Stable snake_case code (`malformed_file`, `too_many_rows`, `idempotency_key_reused`,
+    /// `internal_error`).
+    pub code: String,
+    /// The offending fields, when the file was malformed.
+    #[serde(default)]
+    pub errors: Vec<FailureField>,
+}
+
+/// One offending field of a failed job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureField {
+    /// Where.
+    pub pointer: String,
+    /// Rule code.
+    pub code: String,
+    /// Message parameters.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
 }
 
 /// A row that passed every check.
@@ -739,14 +924,14 @@ struct Group {
     previous_cumulative: Option<HashMap<i64, i64>>,
 }
 
-/// What a real run writes.
+/// What a real run writes: the valid rows are in the staging tables.
 #[derive(Debug, Default)]
 struct Plan {
-    /// Changed reports: group, merged content, imported and updated rows.
-    changed: Vec<(usize, ReportContent, u64, u64)>,
+    /// The groups whose report changes, with their imported and updated rows, by group.
+    changed: Vec<GroupCounts>,
     groups: Vec<Group>,
-    /// Each group's indicator values as stored before the import.
-    values_before: Vec<Vec<IndicatorValue>>,
+    /// Whether the staging tables exist (there were valid rows).
+    staged: bool,
 }
 
 struct Evaluator<'a> {
@@ -1184,13 +1369,15 @@ impl Evaluator<'_> {
     }
 }
 
-/// Reads, checks and merges every row; returns the summary, what to write, and the number of
-/// rows read.
+/// Reads and checks every row, then stages the valid ones and classifies them against the
+/// stored items (set-wise, in SQL); returns the summary, what to write, and the number of rows
+/// read. `lock`: lock the touched reports first (a real run; a dry run only reads).
 fn evaluate(
     conn: &mut DbConn,
     principal: &Principal,
     request: &ImportRequest,
     file: File,
+    lock: bool,
 ) -> Result<(Summary, Plan, u64), ImportError> {
     let mut ev = Evaluator {
         principal,
@@ -1215,175 +1402,206 @@ fn evaluate(
     let rejected = ev.rejected.len() as u64;
     let mut errors = std::mem::take(&mut ev.errors);
     errors.sort_by_key(|e| e.row);
+    let rejected_summary = |errors| Summary {
+        status: "rejected".into(),
+        imported: 0,
+        updated: 0,
+        ignored: 0,
+        rejected,
+        errors,
+    };
     if rejected > 0 && request.mode == Mode::Atomic {
-        return Ok((
-            Summary {
-                status: "rejected".into(),
-                imported: 0,
-                updated: 0,
-                ignored: 0,
-                rejected,
-                errors,
-            },
-            Plan::default(),
-            total,
-        ));
+        return Ok((rejected_summary(errors), Plan::default(), total));
     }
-    // Merge the valid rows into the reports' stored content.
-    let existing_ids: Vec<i64> = ev
+    let status = if rejected > 0 { "partial" } else { "completed" };
+    let valid = ev.rows.len() as u64;
+    if valid == 0 {
+        let summary = Summary {
+            status: status.into(),
+            imported: 0,
+            updated: 0,
+            ignored: 0,
+            rejected,
+            errors,
+        };
+        return Ok((summary, Plan::default(), total));
+    }
+    let stored: Vec<StageGroup> = ev
         .groups
         .iter()
-        .filter_map(|g| g.existing.as_ref().map(|r| r.id))
+        .enumerate()
+        .filter_map(|(g, group)| {
+            group.existing.as_ref().map(|r| StageGroup {
+                grp: index_of(g),
+                report_id: r.id,
+            })
+        })
         .collect();
-    let stored = repo::imports::items_of_reports(conn, &existing_ids)?;
-    let mut contents: Vec<ReportContent> = split_items(&ev.groups, stored);
-    // The stored values, for the change feed's indicator_value.changed events.
-    let values_before: Vec<Vec<IndicatorValue>> = contents
-        .iter()
-        .map(|c| c.indicator_values.clone())
-        .collect();
-    let (mut imported, mut updated, mut ignored) = (0, 0, 0);
-    let mut per_group: Vec<(u64, u64)> = vec![(0, 0); ev.groups.len()];
-    for row in std::mem::take(&mut ev.rows) {
-        let content = &mut contents[row.group];
-        let outcome = merge(content, row.item);
-        match outcome {
-            Merge::Imported => {
-                imported += 1;
-                per_group[row.group].0 += 1;
+    if lock {
+        // The touched reports are locked before their items are read, so that the
+        // classification holds until commit; one changed since it was read is a conflict.
+        let ids: Vec<i64> = stored.iter().map(|s| s.report_id).collect();
+        let versions: HashMap<i64, i64> = repo::imports::lock_reports(conn, &ids)?
+            .into_iter()
+            .collect();
+        let unchanged = ev.groups.iter().all(|g| {
+            g.existing
+                .as_ref()
+                .is_none_or(|r| versions.get(&r.id) == Some(&r.version))
+        });
+        if !unchanged {
+            return Err(ServiceError::Conflict {
+                code: "report_changed",
             }
-            Merge::Updated => {
-                updated += 1;
-                per_group[row.group].1 += 1;
-            }
-            Merge::Ignored => ignored += 1,
+            .into());
         }
     }
-    let changed = contents
-        .into_iter()
-        .enumerate()
-        .filter(|(g, _)| per_group[*g] != (0, 0))
-        .map(|(g, c)| (g, c, per_group[g].0, per_group[g].1))
-        .collect();
+    repo::imports::create_stage(conn)?;
+    repo::imports::stage(conn, &staged_rows(std::mem::take(&mut ev.rows)))?;
+    repo::imports::stage_groups(conn, &stored)?;
+    let counts = repo::imports::classify(conn)?;
+    let count = |f: fn(&GroupCounts) -> i64| {
+        counts
+            .iter()
+            .map(|c| u64::try_from(f(c)).unwrap_or(0))
+            .sum::<u64>()
+    };
+    let (imported, updated) = (count(|c| c.imported), count(|c| c.updated));
     Ok((
         Summary {
-            status: if rejected > 0 { "partial" } else { "completed" }.into(),
+            status: status.into(),
             imported,
             updated,
-            ignored,
+            ignored: valid.saturating_sub(imported + updated),
             rejected,
             errors,
         },
         Plan {
-            changed,
+            changed: counts
+                .into_iter()
+                .filter(|c| c.imported + c.updated > 0)
+                .collect(),
             groups: ev.groups,
-            values_before,
+            staged: true,
         },
         total,
     ))
 }
 
-/// Each group's stored content (empty for reports not started).
-fn split_items(groups: &[Group], stored: ReportItems) -> Vec<ReportContent> {
-    let mut by_report: HashMap<i64, ReportItems> = HashMap::new();
-    for r in stored.indicator_values {
-        by_report
-            .entry(r.report_id)
-            .or_default()
-            .indicator_values
-            .push(r);
+/// Change-feed events an import holds before writing them (numbered in order, under the
+/// feed counter's lock held to commit, so the feed's order is kept).
+const EVENT_BATCH: usize = 20_000;
+
+/// A group's index as the staging tables store it.
+fn index_of(g: usize) -> i64 {
+    i64::try_from(g).unwrap_or(i64::MAX)
+}
+
+/// The valid rows as staging rows: `seq` keeps the upload's order, `grp` names the report.
+fn staged_rows(rows: Vec<Row>) -> StagedRows {
+    let mut out = StagedRows::default();
+    for (seq, row) in rows.into_iter().enumerate() {
+        let (seq, grp) = (index_of(seq), index_of(row.group));
+        match row.item {
+            Item::Indicator(v) => out.indicator_values.push(StageIndicatorValue {
+                seq,
+                grp,
+                indicator_id: v.indicator_id,
+                value: v.value,
+                numerator: v.numerator,
+                denominator: v.denominator,
+                value_text: v.text,
+                note: v.note,
+                evidence_number: v.evidence_number,
+                evidence_date: v.evidence_date,
+            }),
+            Item::Task(t) => out.task_progress.push(StageTaskProgress {
+                seq,
+                grp,
+                task_id: t.task_id,
+                status: reports::task_status_name(t.status).to_owned(),
+                percent_complete: t.percent_complete,
+                result: t.result,
+                obstacles: t.obstacles,
+            }),
+            Item::Project(p) => out.project_progress.push(StageProjectProgress {
+                seq,
+                grp,
+                project_id: p.project_id,
+                disbursed_in_period_vnd: p.disbursed_in_period,
+                cumulative_disbursed_vnd: p.cumulative_disbursed,
+                stage: p.stage,
+                note: p.note,
+            }),
+            Item::Budget(b) => out.budget_execution.push(StageBudgetExecution {
+                seq,
+                grp,
+                budget_line_id: b.budget_line_id,
+                spent_in_period_vnd: b.spent_in_period,
+                note: b.note,
+            }),
+        }
     }
-    for r in stored.task_progress {
-        by_report
-            .entry(r.report_id)
-            .or_default()
-            .task_progress
-            .push(r);
-    }
-    for r in stored.project_progress {
-        by_report
-            .entry(r.report_id)
-            .or_default()
-            .project_progress
-            .push(r);
-    }
-    for r in stored.budget_execution {
-        by_report
-            .entry(r.report_id)
-            .or_default()
-            .budget_execution
-            .push(r);
-    }
-    groups
+    out
+}
+
+/// The before and after of a group's changed indicator values, as the change feed compares
+/// them.
+fn value_changes(changes: &[StagedValueChange]) -> (Vec<IndicatorValue>, Vec<IndicatorValue>) {
+    let before = changes
         .iter()
-        .map(|g| match &g.existing {
-            Some(row) => {
-                let items = by_report.remove(&row.id).unwrap_or_default();
-                content_of(&items, Some(row))
-            }
-            None => ReportContent::default(),
+        .filter(|c| c.existed != 0)
+        .map(|c| IndicatorValue {
+            indicator_id: c.indicator_id,
+            value: c.old_value,
+            numerator: c.old_numerator,
+            denominator: c.old_denominator,
+            text: c.old_text.clone(),
+            ..IndicatorValue::default()
         })
-        .collect()
-}
-
-enum Merge {
-    Imported,
-    Updated,
-    Ignored,
-}
-
-fn upsert<T: PartialEq>(list: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) -> Merge {
-    match list.iter_mut().find(|x| same(x)) {
-        Some(x) if *x == item => Merge::Ignored,
-        Some(x) => {
-            *x = item;
-            Merge::Updated
-        }
-        None => {
-            list.push(item);
-            Merge::Imported
-        }
-    }
-}
-
-fn merge(content: &mut ReportContent, item: Item) -> Merge {
-    match item {
-        Item::Indicator(mut v) => {
-            // The printed assessment of a loaded report is not the importer's to change.
-            if let Some(old) = content
-                .indicator_values
-                .iter()
-                .find(|o| o.indicator_id == v.indicator_id)
-            {
-                v.official_assessment.clone_from(&old.official_assessment);
-            }
-            let id = v.indicator_id;
-            upsert(&mut content.indicator_values, v, |o| o.indicator_id == id)
-        }
-        Item::Task(t) => {
-            let id = t.task_id;
-            upsert(&mut content.task_progress, t, |o| o.task_id == id)
-        }
-        Item::Project(p) => {
-            let id = p.project_id;
-            upsert(&mut content.project_progress, p, |o| o.project_id == id)
-        }
-        Item::Budget(b) => {
-            let id = b.budget_line_id;
-            upsert(&mut content.budget_execution, b, |o| o.budget_line_id == id)
-        }
-    }
+        .collect();
+    let after = changes
+        .iter()
+        .map(|c| IndicatorValue {
+            indicator_id: c.indicator_id,
+            value: c.value,
+            numerator: c.numerator,
+            denominator: c.denominator,
+            text: c.value_text.clone(),
+            ..IndicatorValue::default()
+        })
+        .collect();
+    (before, after)
 }
 
 impl Plan {
-    /// Writes the changed reports: each gets its version bump (or is created as a draft), its
-    /// items, and one audit entry.
-    fn write(self, conn: &mut DbConn, actor: &Actor, import_id: &str) -> Result<(), ServiceError> {
+    /// Writes the changed reports: each gets its version bump (or is created as a draft) and
+    /// one audit entry, then the staged rows are upserted into them set-wise.
+    fn write(
+        self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        import_id: &str,
+        changes: &crate::changes::Collector,
+    ) -> Result<(), ServiceError> {
+        if !self.staged {
+            return Ok(());
+        }
+        if self.changed.is_empty() {
+            // Every row is identical to what is stored.
+            repo::imports::drop_stage(conn)?;
+            return Ok(());
+        }
         let at = now();
-        let mut ids = Vec::with_capacity(self.changed.len());
-        let mut all = ReportItems::default();
-        for (g, content, imported, updated) in &self.changed {
-            let group = &self.groups[*g];
+        let value_changes_of = repo::imports::staged_value_changes(conn)?;
+        let mut created = Vec::new();
+        for c in &self.changed {
+            let g = usize::try_from(c.grp)
+                .map_err(|_| ServiceError::Internal("bad staged group".into()))?;
+            let group = self
+                .groups
+                .get(g)
+                .ok_or_else(|| ServiceError::Internal("bad staged group".into()))?;
             let row = match &group.existing {
                 Some(old) => {
                     let status: ReportStatus = old
@@ -1407,7 +1625,7 @@ impl Plan {
                 }
                 None => {
                     let deadline = crate::reporting_rules::deadline_for(conn, group.period)?;
-                    repo::reports::insert(
+                    let row = repo::reports::insert(
                         conn,
                         &ReportRow {
                             id: 0,
@@ -1440,24 +1658,14 @@ impl Plan {
                             code: "report_changed",
                         },
                         other => other.into(),
-                    })?
+                    })?;
+                    created.push(StageGroup {
+                        grp: c.grp,
+                        report_id: row.id,
+                    });
+                    row
                 }
             };
-            let mut items = items_of(row.id, content);
-            for (stored, given) in items
-                .indicator_values
-                .iter_mut()
-                .zip(&content.indicator_values)
-            {
-                stored
-                    .official_assessment
-                    .clone_from(&given.official_assessment);
-            }
-            all.indicator_values.extend(items.indicator_values);
-            all.task_progress.extend(items.task_progress);
-            all.project_progress.extend(items.project_progress);
-            all.budget_execution.extend(items.budget_execution);
-            ids.push(row.id);
             audit::record(
                 conn,
                 actor,
@@ -1472,21 +1680,30 @@ impl Plan {
                 Some(&serde_json::json!({
                     "version": row.version,
                     "import_id": import_id,
-                    "imported": imported,
-                    "updated": updated,
+                    "imported": c.imported,
+                    "updated": c.updated,
                 })),
             )?;
+            let first = value_changes_of.partition_point(|v| v.grp < c.grp);
+            let last = value_changes_of.partition_point(|v| v.grp <= c.grp);
+            let (before, after) = value_changes(&value_changes_of[first..last]);
             for change in crate::changes::indicator_value_changes(
                 group.unit.as_str(),
                 &group.period.to_string(),
                 row.version,
-                self.values_before.get(*g).map_or(&[], Vec::as_slice),
-                &content.indicator_values,
+                &before,
+                &after,
             ) {
                 crate::changes::emit(conn, actor, change)?;
             }
+            // Written in batches: a million events held until commit would take gigabytes.
+            if crate::changes::collected() >= EVENT_BATCH {
+                changes.flush(conn)?;
+            }
         }
-        repo::imports::replace_items_of_reports(conn, &ids, &all)?;
+        repo::imports::stage_groups(conn, &created)?;
+        repo::imports::upsert_staged(conn)?;
+        repo::imports::drop_stage(conn)?;
         Ok(())
     }
 }

@@ -385,7 +385,7 @@ pub(crate) fn items_of(report_id: i64, c: &ReportContent) -> ReportItems {
     }
 }
 
-fn task_status_name(s: TaskStatus) -> &'static str {
+pub(crate) fn task_status_name(s: TaskStatus) -> &'static str {
     match s {
         TaskStatus::NotStarted => "not_started",
         TaskStatus::InProgress => "in_progress",

@@ -18,7 +18,7 @@ use dtihub_service::{Actor, Store};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::support::{assert_problem, json, spawn_app, TestApp, Who};
+use crate::support::{assert_problem, json, spawn_app, spawn_app_with, TestApp, Who};
 
 /// A period that has begun (its data window opened before today) and is still open.
 const PERIOD: &str = "2026-11";
@@ -933,4 +933,142 @@ struct Count {
 fn count(conn: &mut PgConnection, sql: &str) -> i64 {
     use diesel::RunQueryDsl;
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+}
+
+async fn upload_async(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    body: Vec<u8>,
+    key: Option<&str>,
+) -> Response {
+    let mut r = app
+        .request_with(token, Method::POST, &format!("/api/v1/imports{query}"))
+        .header("content-type", CSV)
+        .header("prefer", "respond-async");
+    if let Some(k) = key {
+        r = r.header("idempotency-key", k);
+    }
+    r.body(body).send().await.unwrap()
+}
+
+/// Follows an import's location until its job has run (as a client polls); answers the last
+/// state.
+async fn poll_until_done(app: &TestApp, token: &str, location: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let response = app
+            .request_with(token, Method::GET, location)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body = json(response).await;
+        match body["state"].as_str() {
+            Some("succeeded" | "failed") => return body,
+            Some("queued" | "running") => {}
+            _ => panic!("not a job state: {body}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job did not finish: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_async_import_answers_202_and_its_location_the_synchronous_summary() {
+    let app = spawn_app().await;
+    let world = arrange(&app.store, 10, 20, &[]);
+    let token = lgsp_token(&app).await;
+    let body = csv_of(&grid(&world, 3)).into_bytes();
+    // What a synchronous run answers (a dry run answers exactly that).
+    let dry = json(upload(&app, &token, "?dry_run=true", CSV, body.clone(), None).await).await;
+    assert_eq!(dry["imported"], 200, "{dry}");
+    let response = upload_async(&app, &token, "", body.clone(), Some("async-1")).await;
+    assert_eq!(response.status(), 202);
+    assert_eq!(response.headers()["preference-applied"], "respond-async");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let accepted = json(response).await;
+    let id = accepted["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/api/v1/imports/{id}"));
+    assert_eq!(accepted["state"], "queued", "{accepted}");
+    let done = poll_until_done(&app, &token, &location).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["id"], id.as_str());
+    assert_eq!(summary(&done), summary(&dry));
+    assert_eq!(snapshot(&app, &token, &world).await.len(), 200);
+    // The same key and body: the stored response, not applied again.
+    let again = upload_async(&app, &token, "", body.clone(), Some("async-1")).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again = json(again).await;
+    assert_eq!(again["id"], id.as_str());
+    assert_eq!(summary(&again), summary(&done));
+    assert_eq!(stored(&app, &token, &world.units[0]).await.0, 1);
+    // The same key with another body is refused.
+    let other = csv_of(&grid(&world, 4)).into_bytes();
+    let other = upload_async(&app, &token, "", other, Some("async-1")).await;
+    assert_problem(other, 422, "idempotency_key_reused").await;
+    // The same file again as a job: every row identical, as a synchronous run would say.
+    let response = upload_async(&app, &token, "", body, None).await;
+    assert_eq!(response.status(), 202);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let second = poll_until_done(&app, &token, &location).await;
+    assert_eq!(
+        (second["ignored"].as_u64(), second["imported"].as_u64()),
+        (Some(200), Some(0)),
+        "{second}"
+    );
+}
+
+#[tokio::test]
+async fn a_job_left_running_by_a_dead_instance_is_finished_by_another_instance() {
+    // This instance runs no worker: its jobs wait for another instance's.
+    let app = spawn_app_with(|s| s.import_worker = false).await;
+    let world = arrange(&app.store, 5, 10, &[]);
+    let token = lgsp_token(&app).await;
+    let body = csv_of(&grid(&world, 5)).into_bytes();
+    let first = upload_async(&app, &token, "", body.clone(), Some("takeover")).await;
+    assert_eq!(first.status(), 202);
+    let id = json(first).await["id"].as_str().unwrap().to_owned();
+    // The same key and body while the job waits: the same job.
+    let second = upload_async(&app, &token, "", body.clone(), Some("takeover")).await;
+    assert_eq!(second.status(), 202);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(json(second).await["id"], id.as_str());
+    // A synchronous request with the key is refused while the job holds it.
+    let sync = upload(&app, &token, "", CSV, body.clone(), Some("takeover")).await;
+    assert_problem(sync, 409, "idempotency_key_in_use").await;
+    // A worker claimed the job, then its instance died: the job is running under a lease
+    // that ran out.
+    app.store
+        .conn()
+        .unwrap()
+        .batch_execute(&format!(
+            "UPDATE import_jobs SET status = 'running', lease_owner = 'worker-dead', \
+             lease_until = '2000-01-01 00:00:00', attempts = 1 WHERE id = '{id}'"
+        ))
+        .unwrap();
+    let location = format!("/api/v1/imports/{id}");
+    let running = json(
+        app.request_with(&token, Method::GET, &location)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(running["state"], "running", "{running}");
+    assert!(snapshot(&app, &token, &world).await.is_empty());
+    // Another instance's worker takes the job over and finishes it, once.
+    app.spawn_sibling(|_| {}).await;
+    let done = poll_until_done(&app, &token, &location).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["imported"], 50, "{done}");
+    assert_eq!(snapshot(&app, &token, &world).await.len(), 50);
+    let replay = upload(&app, &token, "", CSV, body, Some("takeover")).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(json(replay).await["id"], id.as_str());
+    assert_eq!(stored(&app, &token, &world.units[0]).await.0, 1);
 }

@@ -1,22 +1,21 @@
 //! Bulk imports: idempotency keys, import records, and the set-wise reads and writes an
-//! import needs (every report of a set of periods, their items at once, and the items of many
-//! reports replaced in one go: `COPY` on PostgreSQL, one prepared insert per row on SQLite).
+//! import needs: every report of a set of periods, and the valid rows staged in temporary
+//! tables (`COPY` on PostgreSQL, multi-row inserts on SQLite), classified against the stored
+//! items and upserted with one `INSERT … SELECT … ON CONFLICT` per item kind.
 
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text};
 
 use crate::conn::DbConn;
 use crate::models::{
-    BudgetExecutionRow, CopyBudgetExecution, CopyIndicatorValue, CopyProjectProgress,
-    CopyTaskProgress, ImportKeyRow, ImportRow, IndicatorValueRow, ProjectProgressRow, ReportRow,
-    TaskProgressRow,
+    stage, ImportKeyRow, ImportRow, ReportRow, StageBudgetExecution, StageGroup,
+    StageIndicatorValue, StageProjectProgress, StageTaskProgress,
 };
-use crate::repo::reports::ReportItems;
 use crate::schema::{
-    budget_lines, catalog_unit_roles, import_keys, imports, indicators, plans, projects,
-    report_budget_execution, report_indicator_values, report_project_progress,
-    report_task_progress, reports, tasks, units,
+    budget_lines, catalog_unit_roles, import_keys, imports, indicators, plans, projects, reports,
+    tasks, units,
 };
 
 /// Most ids bound in one `IN (…)` list (SQLite allows 32 766 parameters).
@@ -182,187 +181,381 @@ pub fn reports_of_periods(conn: &mut DbConn, periods: &[String]) -> QueryResult<
     Ok(out)
 }
 
-/// The items of many reports, each list ordered by report and position.
-pub fn items_of_reports(conn: &mut DbConn, ids: &[i64]) -> QueryResult<ReportItems> {
-    let mut out = ReportItems::default();
-    for chunk in ids.chunks(CHUNK) {
-        let chunk = chunk.to_vec();
-        out.indicator_values.extend(
-            report_indicator_values::table
-                .filter(report_indicator_values::report_id.eq_any(chunk.clone()))
-                .order((
-                    report_indicator_values::report_id.asc(),
-                    report_indicator_values::position.asc(),
-                ))
-                .select(IndicatorValueRow::as_select())
-                .load(conn)?,
-        );
-        out.task_progress.extend(
-            report_task_progress::table
-                .filter(report_task_progress::report_id.eq_any(chunk.clone()))
-                .order((
-                    report_task_progress::report_id.asc(),
-                    report_task_progress::position.asc(),
-                ))
-                .select(TaskProgressRow::as_select())
-                .load(conn)?,
-        );
-        out.project_progress.extend(
-            report_project_progress::table
-                .filter(report_project_progress::report_id.eq_any(chunk.clone()))
-                .order((
-                    report_project_progress::report_id.asc(),
-                    report_project_progress::position.asc(),
-                ))
-                .select(ProjectProgressRow::as_select())
-                .load(conn)?,
-        );
-        out.budget_execution.extend(
-            report_budget_execution::table
-                .filter(report_budget_execution::report_id.eq_any(chunk))
-                .order((
-                    report_budget_execution::report_id.asc(),
-                    report_budget_execution::position.asc(),
-                ))
-                .select(BudgetExecutionRow::as_select())
-                .load(conn)?,
-        );
+/// Locks the given reports for the rest of the transaction and answers their (id, version).
+/// On PostgreSQL `SELECT … FOR UPDATE` (in id order, so two imports cannot deadlock on each
+/// other); SQLite's write transaction already excludes every other writer.
+pub fn lock_reports(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let mut out = Vec::with_capacity(sorted.len());
+    for chunk in sorted.chunks(CHUNK) {
+        let query = reports::table
+            .filter(reports::id.eq_any(chunk.to_vec()))
+            .order(reports::id.asc())
+            .select((reports::id, reports::version));
+        out.extend(match conn {
+            DbConn::Postgresql(c) => query.for_update().load::<(i64, i64)>(c)?,
+            DbConn::Sqlite(c) => query.load::<(i64, i64)>(c)?,
+        });
     }
     Ok(out)
 }
 
-/// Replaces the items of many reports at once: their old items are deleted, then `items`
-/// (which must hold every item of those reports) is written, by `COPY` on PostgreSQL and one
-/// prepared insert per row on SQLite (already inside the caller's write transaction).
-pub fn replace_items_of_reports(
-    conn: &mut DbConn,
-    ids: &[i64],
-    items: &ReportItems,
-) -> QueryResult<()> {
-    for chunk in ids.chunks(CHUNK) {
-        let chunk = chunk.to_vec();
-        diesel::delete(
-            report_indicator_values::table
-                .filter(report_indicator_values::report_id.eq_any(chunk.clone())),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            report_task_progress::table
-                .filter(report_task_progress::report_id.eq_any(chunk.clone())),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            report_project_progress::table
-                .filter(report_project_progress::report_id.eq_any(chunk.clone())),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            report_budget_execution::table.filter(report_budget_execution::report_id.eq_any(chunk)),
-        )
-        .execute(conn)?;
-    }
+/// One kind of item as the staging SQL needs it: its staging and target tables, the column
+/// naming the catalog item, and the columns an import writes (and compares).
+struct ItemTable {
+    stage: &'static str,
+    target: &'static str,
+    key: &'static str,
+    columns: &'static [&'static str],
+}
+
+const ITEM_TABLES: [ItemTable; 4] = [
+    ItemTable {
+        stage: "import_stage_indicator_values",
+        target: "report_indicator_values",
+        key: "indicator_id",
+        columns: &[
+            "value",
+            "numerator",
+            "denominator",
+            "value_text",
+            "note",
+            "evidence_number",
+            "evidence_date",
+        ],
+    },
+    ItemTable {
+        stage: "import_stage_task_progress",
+        target: "report_task_progress",
+        key: "task_id",
+        columns: &["status", "percent_complete", "result", "obstacles"],
+    },
+    ItemTable {
+        stage: "import_stage_project_progress",
+        target: "report_project_progress",
+        key: "project_id",
+        columns: &[
+            "disbursed_in_period_vnd",
+            "cumulative_disbursed_vnd",
+            "stage",
+            "note",
+        ],
+    },
+    ItemTable {
+        stage: "import_stage_budget_execution",
+        target: "report_budget_execution",
+        key: "budget_line_id",
+        columns: &["spent_in_period_vnd", "note"],
+    },
+];
+
+/// `a.c1 IS DISTINCT FROM b.c1 OR …`: the null-safe "differs" of two rows' columns
+/// (PostgreSQL, and SQLite since 3.39).
+fn differs(a: &str, b: &str, columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{a}.{c} IS DISTINCT FROM {b}.{c}"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// The stored row (`t`) a staged row (`s`) would replace: same report, same catalog item.
+fn stored_join(t: &ItemTable) -> String {
+    format!(
+        "FROM {stage} s LEFT JOIN import_stage_groups g ON g.grp = s.grp \
+         LEFT JOIN {target} t ON t.report_id = g.report_id AND t.{key} = s.{key}",
+        stage = t.stage,
+        target = t.target,
+        key = t.key,
+    )
+}
+
+/// Creates the (empty) staging tables. On PostgreSQL they are dropped at commit or rollback;
+/// SQLite has no `ON COMMIT DROP`, so a leftover of an earlier import on the same connection
+/// is dropped first (and [`drop_stage`] drops them at the end).
+pub fn create_stage(conn: &mut DbConn) -> QueryResult<()> {
+    let (prefix, suffix) = match conn {
+        DbConn::Postgresql(_) => ("", " ON COMMIT DROP"),
+        DbConn::Sqlite(_) => (
+            "DROP TABLE IF EXISTS temp.import_stage_indicator_values; \
+             DROP TABLE IF EXISTS temp.import_stage_task_progress; \
+             DROP TABLE IF EXISTS temp.import_stage_project_progress; \
+             DROP TABLE IF EXISTS temp.import_stage_budget_execution; \
+             DROP TABLE IF EXISTS temp.import_stage_groups; ",
+            "",
+        ),
+    };
+    conn.batch_execute(&format!(
+        "{prefix}\
+         CREATE TEMP TABLE import_stage_indicator_values (seq BIGINT NOT NULL, grp BIGINT NOT NULL, \
+           indicator_id BIGINT NOT NULL, value DOUBLE PRECISION, numerator DOUBLE PRECISION, \
+           denominator DOUBLE PRECISION, value_text TEXT, note TEXT, evidence_number TEXT, \
+           evidence_date DATE){suffix}; \
+         CREATE TEMP TABLE import_stage_task_progress (seq BIGINT NOT NULL, grp BIGINT NOT NULL, \
+           task_id BIGINT NOT NULL, status TEXT NOT NULL, percent_complete DOUBLE PRECISION, \
+           result TEXT, obstacles TEXT){suffix}; \
+         CREATE TEMP TABLE import_stage_project_progress (seq BIGINT NOT NULL, grp BIGINT NOT NULL, \
+           project_id BIGINT NOT NULL, disbursed_in_period_vnd BIGINT, \
+           cumulative_disbursed_vnd BIGINT, stage TEXT, note TEXT){suffix}; \
+         CREATE TEMP TABLE import_stage_budget_execution (seq BIGINT NOT NULL, grp BIGINT NOT NULL, \
+           budget_line_id BIGINT NOT NULL, spent_in_period_vnd BIGINT, note TEXT){suffix}; \
+         CREATE TEMP TABLE import_stage_groups (grp BIGINT PRIMARY KEY, report_id BIGINT NOT NULL){suffix};"
+    ))
+}
+
+/// Drops the staging tables (SQLite; PostgreSQL drops them at the end of the transaction).
+pub fn drop_stage(conn: &mut DbConn) -> QueryResult<()> {
     match conn {
-        DbConn::Postgresql(c) => copy_items(c, items),
-        DbConn::Sqlite(_) => {
-            for r in &items.indicator_values {
-                diesel::insert_into(report_indicator_values::table)
-                    .values(r)
-                    .execute(conn)?;
-            }
-            for r in &items.task_progress {
-                diesel::insert_into(report_task_progress::table)
-                    .values(r)
-                    .execute(conn)?;
-            }
-            for r in &items.project_progress {
-                diesel::insert_into(report_project_progress::table)
-                    .values(r)
-                    .execute(conn)?;
-            }
-            for r in &items.budget_execution {
-                diesel::insert_into(report_budget_execution::table)
-                    .values(r)
-                    .execute(conn)?;
-            }
-            Ok(())
-        }
+        DbConn::Postgresql(_) => Ok(()),
+        DbConn::Sqlite(_) => conn.batch_execute(
+            "DROP TABLE IF EXISTS temp.import_stage_indicator_values; \
+             DROP TABLE IF EXISTS temp.import_stage_task_progress; \
+             DROP TABLE IF EXISTS temp.import_stage_project_progress; \
+             DROP TABLE IF EXISTS temp.import_stage_budget_execution; \
+             DROP TABLE IF EXISTS temp.import_stage_groups;",
+        ),
     }
 }
 
-fn copy_items(c: &mut diesel::PgConnection, items: &ReportItems) -> QueryResult<()> {
-    if !items.indicator_values.is_empty() {
-        let rows: Vec<CopyIndicatorValue<'_>> = items
-            .indicator_values
-            .iter()
-            .map(|r| CopyIndicatorValue {
-                report_id: r.report_id,
-                position: r.position,
-                indicator_id: r.indicator_id,
-                value: r.value,
-                numerator: r.numerator,
-                denominator: r.denominator,
-                value_text: r.value_text.as_deref(),
-                note: r.note.as_deref(),
-                evidence_number: r.evidence_number.as_deref(),
-                evidence_date: r.evidence_date,
-                official_assessment: r.official_assessment.as_deref(),
-            })
-            .collect();
-        diesel::copy_from(report_indicator_values::table)
-            .from_insertable(&rows)
-            .execute(c)?;
-    }
-    if !items.task_progress.is_empty() {
-        let rows: Vec<CopyTaskProgress<'_>> = items
-            .task_progress
-            .iter()
-            .map(|r| CopyTaskProgress {
-                report_id: r.report_id,
-                position: r.position,
-                task_id: r.task_id,
-                status: &r.status,
-                percent_complete: r.percent_complete,
-                result: r.result.as_deref(),
-                obstacles: r.obstacles.as_deref(),
-            })
-            .collect();
-        diesel::copy_from(report_task_progress::table)
-            .from_insertable(&rows)
-            .execute(c)?;
-    }
-    if !items.project_progress.is_empty() {
-        let rows: Vec<CopyProjectProgress<'_>> = items
-            .project_progress
-            .iter()
-            .map(|r| CopyProjectProgress {
-                report_id: r.report_id,
-                position: r.position,
-                project_id: r.project_id,
-                disbursed_in_period_vnd: r.disbursed_in_period_vnd,
-                cumulative_disbursed_vnd: r.cumulative_disbursed_vnd,
-                stage: r.stage.as_deref(),
-                note: r.note.as_deref(),
-            })
-            .collect();
-        diesel::copy_from(report_project_progress::table)
-            .from_insertable(&rows)
-            .execute(c)?;
-    }
-    if !items.budget_execution.is_empty() {
-        let rows: Vec<CopyBudgetExecution<'_>> = items
-            .budget_execution
-            .iter()
-            .map(|r| CopyBudgetExecution {
-                report_id: r.report_id,
-                position: r.position,
-                budget_line_id: r.budget_line_id,
-                spent_in_period_vnd: r.spent_in_period_vnd,
-                note: r.note.as_deref(),
-            })
-            .collect();
-        diesel::copy_from(report_budget_execution::table)
-            .from_insertable(&rows)
-            .execute(c)?;
+/// An import's valid rows, ready for the staging tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StagedRows {
+    /// Indicator values.
+    pub indicator_values: Vec<StageIndicatorValue>,
+    /// Task progress.
+    pub task_progress: Vec<StageTaskProgress>,
+    /// Project disbursement.
+    pub project_progress: Vec<StageProjectProgress>,
+    /// Budget execution.
+    pub budget_execution: Vec<StageBudgetExecution>,
+}
+
+/// Rows per multi-row `INSERT` into a staging table on SQLite: 2,000 rows of at most 10
+/// columns stay under its 32,766 bound parameters.
+const STAGE_CHUNK: usize = 2_000;
+
+/// Writes rows into a staging table: `COPY` on PostgreSQL, multi-row `INSERT`s on SQLite.
+macro_rules! stage_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        if !$rows.is_empty() {
+            match &mut *$conn {
+                DbConn::Postgresql(c) => {
+                    diesel::copy_from($table)
+                        .from_insertable($rows)
+                        .execute(c)?;
+                }
+                DbConn::Sqlite(c) => {
+                    for chunk in $rows.chunks(STAGE_CHUNK) {
+                        diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// Fills the staging tables with an import's valid rows (after [`create_stage`]).
+pub fn stage(conn: &mut DbConn, rows: &StagedRows) -> QueryResult<()> {
+    stage_rows!(
+        conn,
+        stage::import_stage_indicator_values::table,
+        &rows.indicator_values
+    );
+    stage_rows!(
+        conn,
+        stage::import_stage_task_progress::table,
+        &rows.task_progress
+    );
+    stage_rows!(
+        conn,
+        stage::import_stage_project_progress::table,
+        &rows.project_progress
+    );
+    stage_rows!(
+        conn,
+        stage::import_stage_budget_execution::table,
+        &rows.budget_execution
+    );
+    if let DbConn::Postgresql(_) = conn {
+        // Temporary tables are never analysed automatically; without statistics the planner
+        // guesses their size and may pick nested loops over a million staged rows.
+        conn.batch_execute(
+            "ANALYZE import_stage_indicator_values; ANALYZE import_stage_task_progress; \
+             ANALYZE import_stage_project_progress; ANALYZE import_stage_budget_execution;",
+        )?;
     }
     Ok(())
+}
+
+/// Names the report of staged groups (those already stored before classifying; those created
+/// by the import before [`upsert_staged`]).
+pub fn stage_groups(conn: &mut DbConn, groups: &[StageGroup]) -> QueryResult<()> {
+    for chunk in groups.chunks(STAGE_CHUNK) {
+        match &mut *conn {
+            DbConn::Postgresql(c) => {
+                diesel::insert_into(stage::import_stage_groups::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            DbConn::Sqlite(c) => {
+                diesel::insert_into(stage::import_stage_groups::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the staged rows of one group would do: how many add an item, how many change one
+/// (the rest are identical to what is stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct GroupCounts {
+    /// The group.
+    #[diesel(sql_type = BigInt)]
+    pub grp: i64,
+    /// Rows adding an item.
+    #[diesel(sql_type = BigInt)]
+    pub imported: i64,
+    /// Rows changing an item.
+    #[diesel(sql_type = BigInt)]
+    pub updated: i64,
+}
+
+/// Classifies every staged row against the stored items, set-wise, per group (ordered by
+/// group). Groups whose report does not exist yet count every row as imported.
+pub fn classify(conn: &mut DbConn) -> QueryResult<Vec<GroupCounts>> {
+    let parts: Vec<String> = ITEM_TABLES
+        .iter()
+        .map(|t| {
+            format!(
+                "SELECT s.grp AS grp, \
+                   CASE WHEN t.report_id IS NULL THEN 1 ELSE 0 END AS imported, \
+                   CASE WHEN t.report_id IS NOT NULL AND ({d}) THEN 1 ELSE 0 END AS updated \
+                 {j}",
+                d = differs("t", "s", t.columns),
+                j = stored_join(t),
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT grp, CAST(SUM(imported) AS BIGINT) AS imported, \
+           CAST(SUM(updated) AS BIGINT) AS updated \
+         FROM ({}) c GROUP BY grp ORDER BY grp",
+        parts.join(" UNION ALL ")
+    );
+    match conn {
+        DbConn::Postgresql(c) => diesel::sql_query(sql).load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c),
+    }
+}
+
+/// A staged indicator value whose value, numerator, denominator or text differs from what is
+/// stored (or that is new): what the change feed reports.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct StagedValueChange {
+    /// The group.
+    #[diesel(sql_type = BigInt)]
+    pub grp: i64,
+    /// The indicator.
+    #[diesel(sql_type = BigInt)]
+    pub indicator_id: i64,
+    /// 1 when a value was stored before.
+    #[diesel(sql_type = Integer)]
+    pub existed: i32,
+    /// Stored value.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub old_value: Option<f64>,
+    /// Stored numerator.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub old_numerator: Option<f64>,
+    /// Stored denominator.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub old_denominator: Option<f64>,
+    /// Stored text.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub old_text: Option<String>,
+    /// Imported value.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub value: Option<f64>,
+    /// Imported numerator.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub numerator: Option<f64>,
+    /// Imported denominator.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub denominator: Option<f64>,
+    /// Imported text.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub value_text: Option<String>,
+}
+
+/// The staged indicator values that change a value (ordered by group and indicator); read
+/// before [`upsert_staged`].
+pub fn staged_value_changes(conn: &mut DbConn) -> QueryResult<Vec<StagedValueChange>> {
+    let t = &ITEM_TABLES[0];
+    let sql = format!(
+        "SELECT s.grp AS grp, s.indicator_id AS indicator_id, \
+           CASE WHEN t.report_id IS NULL THEN 0 ELSE 1 END AS existed, \
+           t.value AS old_value, t.numerator AS old_numerator, \
+           t.denominator AS old_denominator, t.value_text AS old_text, \
+           s.value AS value, s.numerator AS numerator, s.denominator AS denominator, \
+           s.value_text AS value_text \
+         {j} WHERE t.report_id IS NULL OR {d} ORDER BY s.grp, s.indicator_id",
+        j = stored_join(t),
+        d = differs(
+            "t",
+            "s",
+            &["value", "numerator", "denominator", "value_text"]
+        ),
+    );
+    match conn {
+        DbConn::Postgresql(c) => diesel::sql_query(sql).load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c),
+    }
+}
+
+/// Writes the staged rows into their reports (every group must be in `import_stage_groups`):
+/// one `INSERT … SELECT … ON CONFLICT DO UPDATE` per item kind. A row replacing a stored item
+/// takes that item's position and updates it only if a column differs; a new item goes after
+/// the report's last, in upload order. Items not imported are left as they are. Returns the
+/// rows written.
+pub fn upsert_staged(conn: &mut DbConn) -> QueryResult<usize> {
+    let mut written = 0;
+    for t in &ITEM_TABLES {
+        let cols = t.columns.join(", ");
+        let staged: Vec<String> = t.columns.iter().map(|c| format!("s.{c}")).collect();
+        let set: Vec<String> = std::iter::once(t.key)
+            .chain(t.columns.iter().copied())
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        // `WHERE` in the SELECT is also what SQLite needs to parse `ON CONFLICT` after a join.
+        let sql = format!(
+            "INSERT INTO {target} (report_id, position, {key}, {cols}) \
+             SELECT g.report_id, \
+               CAST(COALESCE(t.position, COALESCE(m.top, -1) + ROW_NUMBER() OVER \
+                 (PARTITION BY s.grp, t.position IS NULL ORDER BY s.seq)) AS INTEGER), \
+               s.{key}, {staged} \
+             FROM {stage} s JOIN import_stage_groups g ON g.grp = s.grp \
+             LEFT JOIN {target} t ON t.report_id = g.report_id AND t.{key} = s.{key} \
+             LEFT JOIN (SELECT report_id, MAX(position) AS top FROM {target} \
+                 WHERE report_id IN (SELECT report_id FROM import_stage_groups) \
+                 GROUP BY report_id) m ON m.report_id = g.report_id \
+             WHERE t.report_id IS NULL OR {changed} \
+             ON CONFLICT (report_id, position) DO UPDATE SET {set} \
+             WHERE {guard}",
+            target = t.target,
+            stage = t.stage,
+            key = t.key,
+            staged = staged.join(", "),
+            changed = format_args!("({})", differs("t", "s", t.columns)),
+            set = set.join(", "),
+            guard = differs(t.target, "excluded", t.columns),
+        );
+        written += match conn {
+            DbConn::Postgresql(c) => diesel::sql_query(sql).execute(c)?,
+            DbConn::Sqlite(c) => diesel::sql_query(sql).execute(c)?,
+        };
+    }
+    Ok(written)
 }

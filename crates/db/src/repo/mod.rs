@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod changes;
 pub mod clients;
 pub mod dti;
+pub mod import_jobs;
 pub mod imports;
 pub mod keys;
 pub mod migrations;
