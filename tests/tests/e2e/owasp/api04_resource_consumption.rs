@@ -60,7 +60,23 @@ async fn every_paged_operation_bounds_its_page_size() {
             .and_then(|p| p["schema"]["maximum"].as_u64())
             .unwrap_or_else(|| panic!("{path}: `limit` declares no maximum"));
         assert!(maximum <= 1000, "{path}: a page of {maximum}");
-        let url = path.replace("{plan_id}", "1");
+        let url = path
+            .replace("{plan_id}", "1")
+            .replace("{indicator_id}", "1");
+        // Other required query parameters (an aggregate's `period`) take the spec's example.
+        let required: String = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true && p["name"] != "limit")
+            .map(|p| {
+                let example = p["example"]
+                    .as_str()
+                    .or_else(|| p["schema"]["example"].as_str())
+                    .unwrap_or_else(|| panic!("{path}: {} has no example", p["name"]));
+                format!("&{}={example}", p["name"].as_str().unwrap())
+            })
+            .collect();
         for (limit, ok) in [
             (maximum, true),
             (maximum + 1, false),
@@ -70,7 +86,7 @@ async fn every_paged_operation_bounds_its_page_size() {
                 .request_as(
                     Who::User(Role::Admin),
                     method(m),
-                    &format!("{url}?limit={limit}"),
+                    &format!("{url}?limit={limit}{required}"),
                 )
                 .await
                 .send()
