@@ -276,6 +276,10 @@ pub async fn compliance(
         &mut errors,
     );
     page.timeliness = query_timeliness(params.timeliness.as_deref(), &mut errors);
+    // A compliance position is `kind/code`; anything else was not issued by this listing.
+    if page.after.as_deref().is_some_and(|k| !k.contains('/')) {
+        errors.push(FieldError::new("query:cursor", "invalid_cursor"));
+    }
     let period = finish(period, errors)?;
     cache::respond(&state, &req, move |store| {
         let view = aggregates::compliance(store, period, kind.as_deref(), &page)?;

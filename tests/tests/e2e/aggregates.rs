@@ -1383,6 +1383,8 @@ async fn compliance_and_roll_up_lists_page_by_cursor_and_filter_by_timeliness() 
         ("&limit=0", "limit"),
         ("&limit=1001", "limit"),
         ("&cursor=bm90LWEtY3Vyc29y", "cursor"),
+        // Tagged for compliance but without the `kind/code` position it issues.
+        ("&cursor=Y29tcGxpYW5jZTpYQS1UUkFNLUNISU0", "cursor"),
         ("&timeliness=soon", "timeliness"),
     ] {
         let response = app
